@@ -74,5 +74,11 @@ export const json = (value: unknown) =>
     env.writeStdout(JSON.stringify(value) + "\n")
   })
 
-/** Raw text on stdout, bypassing the formatter (hexdumps). */
-export const rawStdout = (text: string) => Effect.flatMap(ClientEnv, (env) => Effect.sync(() => env.writeStdout(text)))
+/** Raw text on stdout in human mode, bypassing the formatter (hexdumps). */
+export const rawStdout = (text: string) =>
+  Effect.gen(function* () {
+    const mode = yield* OutputMode
+    if (mode.json) return
+    const env = yield* ClientEnv
+    env.writeStdout(text)
+  })

@@ -1,0 +1,74 @@
+/**
+ * The albatross-client command tree and a runner that maps every outcome to the
+ * reference's exit codes (spec §11.6): @effect/cli validation errors are CLI errors (124).
+ */
+import { Command, ValidationError } from "@effect/cli"
+import { NodeContext } from "@effect/platform-node"
+import { Console, Effect } from "effect"
+import { ClientEnv, type ClientEnvShape } from "./client-env.js"
+import { normalizeArgv } from "./argv.js"
+import { blockCommands } from "./commands/block.js"
+import { consoleCommands } from "./commands/console.js"
+import { dumpCommands } from "./commands/dump.js"
+import { policyCommands } from "./commands/policy.js"
+import { statsCommands } from "./commands/stats.js"
+import { unikernelCommands } from "./commands/unikernel.js"
+import { ExitCode } from "./exit-code.js"
+import { versionText } from "./version.js"
+
+export const rootCommand = Command.make("albatross-client").pipe(
+  Command.withDescription(
+    "Interacts with the albatross daemons: executes a unikernel command (create, console, ...) " +
+      "by connecting to the local daemon's socket (--socket, default under --tmpdir)."
+  ),
+  Command.withSubcommands([
+    ...policyCommands,
+    ...unikernelCommands,
+    ...blockCommands,
+    ...consoleCommands,
+    ...statsCommands,
+    ...dumpCommands
+  ])
+)
+
+const text = (args: ReadonlyArray<unknown>): string => args.map((a) => (typeof a === "string" ? a : String(a))).join(" ")
+
+/** Route @effect/cli's own printing (help, version, validation errors) to the client's streams. */
+const consoleFor = (env: ClientEnvShape) =>
+  Console.consoleWith((base) =>
+    Effect.succeed<Console.Console>({
+      ...base,
+      log: (...args) => Effect.sync(() => env.writeStdout(text(args) + "\n")),
+      info: (...args) => Effect.sync(() => env.writeStdout(text(args) + "\n")),
+      error: (...args) => Effect.sync(() => env.writeStderr(text(args) + "\n")),
+      warn: (...args) => Effect.sync(() => env.writeStderr(text(args) + "\n"))
+    })
+  )
+
+/** Run the client on `args` (the words after the program name); resolves to the exit code. */
+export const runClient = (args: ReadonlyArray<string>, env: ClientEnvShape): Promise<number> => {
+  const cli = Command.run(rootCommand, { name: "albatross-client", version: versionText() })
+  const program = Effect.gen(function* () {
+    const console = yield* consoleFor(env)
+    return yield* cli(["node", "albatross-client", ...normalizeArgv(args)]).pipe(
+      Effect.as<number>(ExitCode.success),
+      Effect.catchAll((e) => {
+        if (ValidationError.isValidationError(e)) return Effect.succeed<number>(ExitCode.cliError)
+        if (e._tag === "ClientExit") {
+          if (e.message !== "") env.writeStderr(`${env.programName}: ${e.message}\n`)
+          return Effect.succeed<number>(e.code)
+        }
+        env.writeStderr(`${env.programName}: ${String(e)}\n`)
+        return Effect.succeed<number>(ExitCode.internalError)
+      }),
+      Effect.catchAllDefect((defect) =>
+        Effect.sync(() => {
+          env.writeStderr(`${env.programName}: internal error: ${defect instanceof Error ? (defect.stack ?? defect.message) : String(defect)}\n`)
+          return ExitCode.internalError
+        })
+      ),
+      Effect.withConsole(console)
+    )
+  })
+  return Effect.runPromise(program.pipe(Effect.provideService(ClientEnv, env), Effect.provide(NodeContext.layer)))
+}

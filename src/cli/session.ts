@@ -1,0 +1,238 @@
+/**
+ * One command against a local daemon (spec §11, `connect_local` + `read` of the reference):
+ * connect to the socket of the command's daemon, send the command, stream upload data if
+ * any, then read replies according to the command's reply mode and print them.
+ *
+ * Deliberate difference: a connection that ends before any reply is a communication
+ * failure (121); the reference reports success, which hides daemons that refuse silently.
+ * A block dump cut off before its end marker is a failure too.
+ */
+import { Effect, Either, Option } from "effect"
+import type { Command } from "../domain/command.js"
+import type { Name } from "../domain/name.js"
+import type { Header, Payload, Wire } from "../domain/wire.js"
+import { endpointOf } from "../domain/endpoint.js"
+import { connectUnix, type Connection } from "../net/connection.js"
+import { encodeWireSync } from "../wire/index.js"
+import { app, ClientEnv, error, json, rawStdout, warn } from "./client-env.js"
+import { type Destination, socketPath } from "./destination.js"
+import { ExitCode } from "./exit-code.js"
+import { dumpFileName, inflate, openDumpSink, writeFileAtomic, type DumpSink } from "./files.js"
+import { hexdump } from "./hexdump.js"
+import { wirePieces } from "./human.js"
+import { messageJson } from "./json.js"
+import { makeProgress } from "./progress.js"
+
+/** Raw data sent after the command (spec §6.3), already compressed if requested. */
+export interface Upload {
+  readonly chunks: AsyncIterable<Uint8Array>
+  /** Bytes to expect, for the progress bar. */
+  readonly total: number | undefined
+}
+
+export const PROTOCOL_HEADER_VERSION = 5
+
+export const commandHeader = (name: Name): Header => ({ version: PROTOCOL_HEADER_VERSION, sequence: 0n, name })
+
+export const commandWire = (name: Name, command: Command): Wire => ({
+  header: commandHeader(name),
+  payload: { _tag: "Command", command }
+})
+
+type ReadState =
+  | { readonly _tag: "single" }
+  | { readonly _tag: "read" }
+  | { readonly _tag: "dump" }
+  | { readonly _tag: "dumping"; readonly sink: DumpSink; readonly progress: ReturnType<typeof makeProgress> }
+
+type Step = { readonly _tag: "continue"; readonly state: ReadState } | { readonly _tag: "stop"; readonly code: ExitCode }
+
+const stop = (code: ExitCode): Step => ({ _tag: "stop", code })
+const keep = (state: ReadState): Step => ({ _tag: "continue", state })
+
+/** What to do with one received message (`output_result` of the reference). */
+const handleMessage = (wire: Wire, state: ReadState): Effect.Effect<Step, never, ClientEnv> =>
+  Effect.gen(function* () {
+    const env = yield* ClientEnv
+    const { header, payload } = wire
+    if (payload._tag === "Command") {
+      yield* error(`received unexpected command for ${header.name.display()}: ${payload.command._tag}`)
+      return stop(ExitCode.internalError)
+    }
+    yield* json(messageJson(header, payload))
+    const printable = payload as Exclude<Payload, { _tag: "Command" }>
+    switch (payload._tag) {
+      case "Failure":
+        yield* warn(...wirePieces(header, printable))
+        return stop(ExitCode.remoteCommandFailed)
+      case "Success": {
+        yield* app(...wirePieces(header, printable))
+        const success = payload.success
+        if (success._tag === "UnikernelImage" || success._tag === "OldBlockDeviceImage") {
+          const file = dumpFileName(env.tempDir, header.name, env.startTime)
+          const image = success.compressed ? yield* Effect.either(inflate(success.image)) : Either.right(success.image)
+          if (Either.isLeft(image)) {
+            yield* error(`failed to uncompress image: ${image.left}`)
+            return stop(ExitCode.success)
+          }
+          const written = yield* Effect.either(writeFileAtomic(file, image.right))
+          if (Either.isLeft(written)) yield* error(`failed to write image: ${written.left}`)
+          else {
+            yield* app(`dumped image to ${file}`)
+            yield* json({ event: "dumped_image", file, size: image.right.length })
+          }
+          return stop(ExitCode.success)
+        }
+        if (success._tag === "BlockDeviceImage") {
+          const file = dumpFileName(env.tempDir, header.name, env.startTime)
+          const sink = yield* Effect.either(openDumpSink(file, success.compressed))
+          if (Either.isLeft(sink)) {
+            yield* error(`${sink.left} while dumping ${file}`)
+            return stop(ExitCode.communicationFailed)
+          }
+          return keep({ _tag: "dumping", sink: sink.right, progress: makeProgress(env, "dumping", undefined) })
+        }
+        return state._tag === "single" ? stop(ExitCode.success) : keep(state)
+      }
+      case "Data": {
+        const data = payload.data
+        if (data._tag === "BlockData") {
+          if (state._tag !== "dumping") {
+            yield* warn(data.data === null ? "Unexpected block dump EOF received" : "Unexpected block dump data received")
+            return stop(ExitCode.communicationFailed)
+          }
+          if (data.data === null) {
+            state.progress.done()
+            const finished = yield* Effect.either(state.sink.finish)
+            if (Either.isLeft(finished)) {
+              yield* error(`${finished.left} while dumping ${state.sink.file}`)
+              return stop(ExitCode.communicationFailed)
+            }
+            yield* app(`dumped to ${state.sink.file}`)
+            yield* json({ event: "dumped", file: state.sink.file })
+            return stop(ExitCode.success)
+          }
+          const written = yield* Effect.either(state.sink.write(data.data))
+          if (Either.isLeft(written)) {
+            yield* state.sink.abort
+            yield* error(`${written.left} while dumping ${state.sink.file}`)
+            return stop(ExitCode.communicationFailed)
+          }
+          state.progress.advance(data.data.length)
+          return keep(state)
+        }
+        if (state._tag !== "read") {
+          yield* warn("Unexpected console data received")
+          return stop(ExitCode.communicationFailed)
+        }
+        yield* app(...wirePieces(header, printable))
+        return keep(state)
+      }
+    }
+  })
+
+const readReplies = (conn: Connection, initial: ReadState): Effect.Effect<ExitCode, never, ClientEnv> =>
+  Effect.gen(function* () {
+    let state = initial
+    let replies = 0
+    for (;;) {
+      // streams (console, stats) may stay quiet for as long as the unikernel does
+      const next = yield* Effect.either(state._tag === "read" ? conn.readWireUntimed : conn.readWire)
+      if (Either.isLeft(next)) {
+        if (state._tag === "dumping") yield* state.sink.abort
+        yield* error(`communication failure: ${next.left.message}`)
+        return ExitCode.communicationFailed
+      }
+      if (Option.isNone(next.right)) {
+        if (replies === 0) {
+          yield* error("connection closed by the daemon before any reply")
+          return ExitCode.communicationFailed
+        }
+        if (state._tag === "dumping") {
+          yield* state.sink.abort
+          yield* error(`connection closed before the end of the dump to ${state.sink.file}`)
+          return ExitCode.communicationFailed
+        }
+        return ExitCode.success
+      }
+      replies++
+      const step = yield* handleMessage(next.right.value, state)
+      if (step._tag === "stop") {
+        if (state._tag === "dumping" && step.code !== ExitCode.success) yield* state.sink.abort
+        return step.code
+      }
+      state = step.state
+    }
+  })
+
+/** Send the raw chunks, then the zero-length frame. A local read error is reported to the daemon as a `Failure`. */
+const sendUpload = (conn: Connection, name: Name, upload: Upload): Effect.Effect<void, never, ClientEnv> =>
+  Effect.gen(function* () {
+    const env = yield* ClientEnv
+    const progress = makeProgress(env, "uploading", upload.total)
+    const iterator = upload.chunks[Symbol.asyncIterator]()
+    for (;;) {
+      const next = yield* Effect.either(
+        Effect.tryPromise({ try: () => iterator.next(), catch: (e) => (e instanceof Error ? e.message : String(e)) })
+      )
+      if (Either.isLeft(next)) {
+        progress.done()
+        yield* error(`failed to read data: ${next.left}`)
+        yield* Effect.ignore(conn.writeWire({ header: commandHeader(name), payload: { _tag: "Failure", message: next.left } }))
+        return
+      }
+      if (next.right.done === true) break
+      const chunk = next.right.value
+      if (chunk.length === 0) continue
+      const written = yield* Effect.either(conn.writeFrame(chunk))
+      // the daemon stopped listening (it probably replied with a failure): read that instead
+      if (Either.isLeft(written)) {
+        progress.done()
+        yield* Effect.promise(async () => iterator.return?.())
+        return
+      }
+      progress.advance(chunk.length)
+    }
+    progress.done()
+    yield* Effect.ignore(conn.writeEnd)
+  })
+
+/** Run one command against a local daemon; the result is the process exit code. */
+export const execute = (
+  destination: Destination,
+  name: Name,
+  command: Command,
+  upload?: Upload
+): Effect.Effect<ExitCode, never, ClientEnv> =>
+  Effect.gen(function* () {
+    const endpoint = endpointOf(command)
+    const wire = commandWire(name, command)
+    if (Option.isSome(destination.socket) && destination.socket.value === "-") {
+      const encoded = encodeWireSync(wire)
+      if (Either.isLeft(encoded)) {
+        yield* error(`failed to encode the command: ${encoded.left.message}`)
+        return ExitCode.internalError
+      }
+      yield* json({ out: Buffer.from(encoded.right).toString("hex") })
+      yield* app("out:")
+      yield* rawStdout(hexdump(encoded.right) + "\n")
+      return ExitCode.communicationFailed
+    }
+    const path = Option.getOrElse(destination.socket, () => socketPath(destination.tmpdir, endpoint.service))
+    return yield* Effect.scoped(
+      Effect.gen(function* () {
+        const conn = yield* Effect.either(connectUnix(path))
+        if (Either.isLeft(conn)) {
+          yield* error(`couldn't connect to unix domain socket ${path}: ${conn.left.message}`)
+          return ExitCode.connectFailed
+        }
+        const sent = yield* Effect.either(conn.right.writeWire(wire))
+        if (Either.isLeft(sent)) {
+          yield* error(`communication failure: ${sent.left.message}`)
+          return ExitCode.communicationFailed
+        }
+        if (upload !== undefined) yield* sendUpload(conn.right, name, upload)
+        return yield* readReplies(conn.right, { _tag: endpoint.mode })
+      })
+    )
+  })
