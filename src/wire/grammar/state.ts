@@ -1,0 +1,72 @@
+/**
+ * The persisted state `<dbdir>/state` (spec §6.6). Read: variants [0] to [6]; written: [6] only.
+ *
+ * The reference reads the entries into a trie (a second entry for the same trie key — `foo` and
+ * `foo:` are the same key — is an assertion failure there, a typed error here) and writes them
+ * in trie pre-order. We do the same: decoded entries come back in trie pre-order, and the
+ * encoder writes them in that order whatever order it is given.
+ */
+import type { Name } from "../../domain/name.js"
+import type { UnikernelConfig } from "../../domain/unikernel.js"
+import type { NamedConfig, PersistedState, StatePolicy } from "../../domain/wire.js"
+import { choice, type Codec, explicit, fail, legacy, map, nul, refused, sequence, sequenceOf } from "../der/index.js"
+import { NameCodec, Policy } from "./common.js"
+import { Config, ConfigV0, ConfigV1, ConfigV2, ConfigV3, ConfigV4 } from "./config.js"
+
+/** Unikernels<T> ::= SEQUENCE OF SEQUENCE { name UTF8String, config T } */
+const Unikernels = (config: Codec<UnikernelConfig>): Codec<ReadonlyArray<NamedConfig>> =>
+  sequenceOf(sequence({ name: NameCodec, config }))
+
+/** Policies ::= SEQUENCE OF SEQUENCE { name UTF8String, policy Policy } */
+const Policies: Codec<ReadonlyArray<StatePolicy>> = sequenceOf(sequence({ name: NameCodec, policy: Policy }))
+
+const withoutPolicies = (unikernels: ReadonlyArray<NamedConfig>) => ({ unikernels, policies: [] })
+
+/** Pre-order of the trie: label by label, a node before its children. */
+const compareKeys = (a: Name, b: Name): number => {
+  const ka = a.key()
+  const kb = b.key()
+  const n = Math.min(ka.length, kb.length)
+  for (let i = 0; i < n; i++) {
+    const x = ka[i]!
+    const y = kb[i]!
+    if (x !== y) return x < y ? -1 : 1
+  }
+  return ka.length - kb.length
+}
+
+const trieOrder = <E extends { readonly name: Name }>(what: string, entries: ReadonlyArray<E>): ReadonlyArray<E> => {
+  const sorted = [...entries].sort((a, b) => compareKeys(a.name, b.name))
+  for (let i = 1; i < sorted.length; i++) {
+    if (compareKeys(sorted[i - 1]!.name, sorted[i]!.name) === 0) fail(`${what}: two entries for ${sorted[i]!.name.toString()}`)
+  }
+  return sorted
+}
+
+const normalise = (s: { readonly unikernels: ReadonlyArray<NamedConfig>; readonly policies: ReadonlyArray<StatePolicy> }): PersistedState => ({
+  unikernels: trieOrder("unikernels", s.unikernels),
+  policies: trieOrder("policies", s.policies)
+})
+
+type Entries = { readonly unikernels: ReadonlyArray<NamedConfig>; readonly policies: ReadonlyArray<StatePolicy> }
+
+/** State ::= CHOICE { [0] Unikernels<ConfigV1>, [1] Unikernels<ConfigV0>, [2] Unikernels<ConfigV2>,
+ *    [3] Unikernels<ConfigV3>, [4] SEQUENCE { Unikernels<ConfigV3>, Policies },
+ *    [5] SEQUENCE { Unikernels<ConfigV4>, Policies }, [6] SEQUENCE { Unikernels<Config>, Policies },
+ *    [7] NULL -- reserved, rejected } */
+const StateChoice: Codec<Entries> = choice<Entries>("State", [
+  legacy("unikernels-v1", explicit(0, Unikernels(ConfigV1)), withoutPolicies),
+  legacy("unikernels-v0", explicit(1, Unikernels(ConfigV0)), withoutPolicies),
+  legacy("unikernels-v2", explicit(2, Unikernels(ConfigV2)), withoutPolicies),
+  legacy("unikernels-v3", explicit(3, Unikernels(ConfigV3)), withoutPolicies),
+  legacy("unikernels-v3-policies", explicit(4, sequence({ unikernels: Unikernels(ConfigV3), policies: Policies })), (s) => s),
+  legacy("unikernels-v4-policies", explicit(5, sequence({ unikernels: Unikernels(ConfigV4), policies: Policies })), (s) => s),
+  {
+    label: "unikernels-policies",
+    codec: explicit(6, sequence({ unikernels: Unikernels(Config), policies: Policies })),
+    writes: () => true
+  },
+  refused("reserved", explicit(7, nul), "not yet implemented")
+])
+
+export const State: Codec<PersistedState> = map(StateChoice, normalise, normalise)
