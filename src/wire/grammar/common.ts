@@ -33,9 +33,22 @@ export const intSet = (xs: ReadonlyArray<number>): ReadonlyArray<number> => {
   return xs
 }
 
+/** Code point order, which is the byte order of the UTF-8 encodings (OCaml compares bytes). */
+const compareCodePoints = (a: string, b: string): number => {
+  let i = 0
+  let j = 0
+  while (i < a.length && j < b.length) {
+    const x = a.codePointAt(i)!
+    const y = b.codePointAt(j)!
+    if (x !== y) return x - y
+    i += x > 0xffff ? 2 : 1
+    j += y > 0xffff ? 2 : 1
+  }
+  return a.length - i - (b.length - j)
+}
+
 /** A string set (OCaml `String_set`): ascending bytewise, no duplicates. */
-export const stringSet = (xs: ReadonlyArray<string>): ReadonlyArray<string> =>
-  [...new Set(xs)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+export const stringSet = (xs: ReadonlyArray<string>): ReadonlyArray<string> => [...new Set(xs)].sort(compareCodePoints)
 
 /** A single cpuid, for the old forms that carry one (their encoders refuse anything else). */
 export const singleCpuid = (cpuids: ReadonlyArray<number>, what: string): number =>
