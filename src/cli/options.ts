@@ -120,12 +120,28 @@ export const parseNet = (s: string): Either.Either<NetSpec, string> => {
   return Either.right({ netif: colon[0]!, bridge: colon.length === 2 ? colon[1]! : null, mac })
 }
 
-const repeatedWith = <A>(name: string, description: string, parse: (s: string) => Either.Either<A, string>) =>
+/** A repeatable option whose every value goes through `parse` (repeat first: @effect/cli needs a plain option). */
+export const repeatedWith = <A>(name: string, description: string, parse: (s: string) => Either.Either<A, string>) =>
   Options.text(name).pipe(
     Options.withDescription(description),
-    Options.mapEffect((s) => fromEither(parse(s), (m) => invalid(`option '--${name}': ${m}`))),
-    Options.repeated
+    Options.repeated,
+    Options.mapEffect((values) =>
+      Effect.forEach(values, (s) => fromEither(parse(s), (m) => invalid(`option '--${name}': ${m}`)))
+    )
   )
+
+/** OCaml `int_of_string`-like: decimal (or 0x/0o/0b), optional sign. */
+export const parseInteger = (s: string): Either.Either<number, string> => {
+  const ok = /^[+-]?(\d+|0x[0-9a-f]+|0o[0-7]+|0b[01]+)$/i.test(s)
+  const n = ok ? Number(s.replace(/^\+/, "")) : Number.NaN
+  return Number.isSafeInteger(n) ? Either.right(n) : Either.left(`invalid value '${s}', expected an integer`)
+}
+
+/**
+ * A repeatable integer option. (@effect/cli 0.77 validates a single occurrence of a
+ * repeated integer option twice and rejects it, so integers are parsed here.)
+ */
+export const repeatedIntegers = (name: string, description: string) => repeatedWith(name, description, parseInteger)
 
 /** The flags that make up a unikernel configuration, shared by `create` and `restart`. */
 export const configOptions = {
@@ -136,10 +152,7 @@ export const configOptions = {
   noAddName: Options.boolean("no-add-name").pipe(
     Options.withDescription("Do not add `--name=<UNIKERNEL-NAME>` to the unikernel arguments")
   ),
-  cpu: Options.integer("cpu").pipe(
-    Options.withDescription("CPUid to use (may be repeated; default 0)"),
-    Options.repeated
-  ),
+  cpu: repeatedIntegers("cpu", "CPUid to use (may be repeated; default 0)"),
   mem: Options.integer("mem").pipe(Options.withDescription("Memory to assign (in MB)"), Options.withDefault(32)),
   arg: Options.text("arg").pipe(
     Options.withDescription("Unikernel boot argument (may be repeated), e.g. --arg='--hello=Hi'"),
@@ -155,11 +168,9 @@ export const configOptions = {
     Options.withAlias("restart"),
     Options.withDescription("When the unikernel exits, restart it")
   ),
-  exitCode: Options.integer("exit-code").pipe(
-    Options.withDescription(
-      "Exit code to restart on (may be repeated; default: everything apart 1 (solo5 error), 60-64 (argument errors))"
-    ),
-    Options.repeated
+  exitCode: repeatedIntegers(
+    "exit-code",
+    "Exit code to restart on (may be repeated; default: everything apart 1 (solo5 error), 60-64 (argument errors))"
   ),
   cpus: Options.integer("cpus").pipe(Options.withDescription("How many CPUs to use"), Options.withDefault(1)),
   linuxBoot: Options.text("linux-boot").pipe(

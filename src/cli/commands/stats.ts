@@ -1,9 +1,9 @@
 /** `stats`, `stats-add`, `stats-remove` (spec §11.2). */
-import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Effect, Option } from "effect"
+import { Args, Command, Options } from "@effect/cli"
+import { Either, Option } from "effect"
 import { destinationOptions } from "../destination.js"
 import { sendCommand } from "../handler.js"
-import { optionalNameOption } from "../options.js"
+import { optionalNameOption, repeatedWith } from "../options.js"
 
 export const statsCommand = Command.make("stats", { name: optionalNameOption(), ...destinationOptions }, (a) =>
   sendCommand(a, a.name, { _tag: "StatsSubscribe" })
@@ -15,16 +15,12 @@ export const statsRemoveCommand = Command.make(
   (a) => sendCommand(a, a.name, { _tag: "StatsRemove" })
 ).pipe(Command.withDescription("Remove a unikernel from statistics gathering."))
 
-const bridgeTap = Options.text("bridge").pipe(
-  Options.withDescription("Bridge and tap device names (format is 'bridge:tap'; may be repeated)"),
-  Options.mapEffect((s) => {
-    const parts = s.split(":")
-    return parts.length === 2
-      ? Effect.succeed({ bridge: parts[0]!, tap: parts[1]! })
-      : Effect.fail(ValidationError.invalidValue(HelpDoc.p("option '--bridge': broken, format is bridge:tap")))
-  }),
-  Options.repeated
-)
+const bridgeTap = repeatedWith("bridge", "Bridge and tap device names (format is 'bridge:tap'; may be repeated)", (s) => {
+  const parts = s.split(":")
+  return parts.length === 2
+    ? Either.right({ bridge: parts[0]!, tap: parts[1]! })
+    : Either.left("broken, format is bridge:tap")
+})
 
 export const statsAddCommand = Command.make(
   "stats-add",

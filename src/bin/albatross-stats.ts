@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+/** albatross-stats: per-unikernel statistics (spec §8). */
+import { Command } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
+import { statsCommand } from "../daemons/stats/cli.js"
+
+// a subscriber that goes away must not kill the daemon
+process.on("SIGPIPE", () => {})
+
+Command.run(statsCommand, { name: "albatross-stats", version: "albatross-ts" })(process.argv).pipe(
+  Effect.provide(NodeContext.layer),
+  NodeRuntime.runMain
+)
