@@ -3,12 +3,13 @@
 import { Command } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
+import { versionText } from "../cli/version.js"
 import { statsCommand } from "../daemons/stats/cli.js"
 
 // a subscriber that goes away must not kill the daemon
 process.on("SIGPIPE", () => {})
 
-Command.run(statsCommand, { name: "albatross-stats", version: "albatross-ts" })(process.argv).pipe(
+Command.run(statsCommand, { name: "albatross-stats", version: versionText() })(process.argv).pipe(
   Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain
+  NodeRuntime.runMain({ disablePrettyLogger: true })
 )

@@ -1,0 +1,108 @@
+/**
+ * Where albatross-influx delivers its line-protocol batches: a TCP line-protocol listener
+ * (telegraf socket_listener, InfluxDB 1.x with a tcp input) as the reference does, or, beyond
+ * the reference, InfluxDB's HTTP write API (1.x `/write?db=…`, 2.x `/api/v2/write?…` with a token).
+ */
+import * as net from "node:net"
+import { Data, Effect } from "effect"
+import type { HostPort } from "./endpoint.js"
+
+export class WriteError extends Data.TaggedError("WriteError")<{
+  readonly message: string
+  /** Retrying cannot help (the server rejected the data itself): drop the batch. */
+  readonly permanent: boolean
+}> {}
+
+export interface LineWriter {
+  readonly describe: string
+  /** Deliver one or more batches; fails when it did not reach the server. */
+  readonly write: (lines: string) => Effect.Effect<void, WriteError>
+  /** Drop a connection after a failure; the next write reconnects. */
+  readonly reset: Effect.Effect<void>
+  readonly close: Effect.Effect<void>
+}
+
+/** Plain TCP, one persistent connection with SO_KEEPALIVE, reconnected lazily before the next write. */
+export const tcpWriter = (target: HostPort): LineWriter => {
+  let socket: net.Socket | undefined
+  const drop = () => {
+    socket?.destroy()
+    socket = undefined
+  }
+  const connect = Effect.async<net.Socket, WriteError>((resume) => {
+    const s = net.createConnection({ host: target.host, port: target.port })
+    const onError = (err: Error) => {
+      s.destroy()
+      resume(Effect.fail(new WriteError({ message: `error connecting to influxd ${target.host}:${target.port}: ${err.message}`, permanent: false })))
+    }
+    s.once("error", onError)
+    s.once("connect", () => {
+      s.off("error", onError)
+      s.setKeepAlive(true)
+      // the listener closing or failing is noticed before the next write, not after it
+      const dead = () => {
+        if (socket === s) socket = undefined
+        s.destroy()
+      }
+      s.on("error", dead)
+      s.on("end", dead)
+      s.on("close", dead)
+      // nothing is ever read; keep the stream flowing so "end" is seen
+      s.resume()
+      resume(Effect.succeed(s))
+    })
+    return Effect.sync(() => s.destroy())
+  })
+  return {
+    describe: `tcp://${target.host}:${target.port}`,
+    write: (lines) =>
+      Effect.gen(function* () {
+        if (socket === undefined || socket.destroyed) socket = yield* connect
+        const s = socket
+        yield* Effect.async<void, WriteError>((resume) => {
+          s.write(lines, (err) => {
+            if (err === undefined || err === null) resume(Effect.void)
+            else {
+              drop()
+              resume(Effect.fail(new WriteError({ message: `error while writing to tcp: ${err.message}`, permanent: false })))
+            }
+          })
+        })
+      }),
+    reset: Effect.sync(drop),
+    close: Effect.sync(() => {
+      socket?.end()
+      socket = undefined
+    })
+  }
+}
+
+/** InfluxDB HTTP write API: POST the lines to `url`; `token` adds InfluxDB 2.x token authentication. */
+export const httpWriter = (url: string, token: string | undefined): LineWriter => ({
+  describe: url,
+  write: (lines) =>
+    Effect.tryPromise({
+      try: async (signal) => {
+        const headers: Record<string, string> = { "Content-Type": "text/plain; charset=utf-8" }
+        if (token !== undefined) headers["Authorization"] = `Token ${token}`
+        const res = await fetch(url, { method: "POST", body: lines, headers, signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]) })
+        const body = res.ok ? "" : (await res.text()).slice(0, 500)
+        return { status: res.status, body }
+      },
+      catch: (e) => new WriteError({ message: `error writing to ${url}: ${(e as Error).message}`, permanent: false })
+    }).pipe(
+      Effect.flatMap(({ status, body }) =>
+        status >= 200 && status < 300
+          ? Effect.void
+          : Effect.fail(
+              new WriteError({
+                message: `${url} answered ${status}: ${body.trim()}`,
+                // 4xx other than 429 (too many requests) means the data or the request is wrong: retrying repeats it
+                permanent: status >= 400 && status < 500 && status !== 429 && status !== 408
+              })
+            )
+      )
+    ),
+  reset: Effect.void,
+  close: Effect.void
+})

@@ -1,0 +1,51 @@
+/** Command line of albatross-stats (spec §8). */
+import { Command, Options } from "@effect/cli"
+import { Duration, Effect, Layer, Option } from "effect"
+import { freebsdInterfaceStatsLayer } from "../../layers/freebsd/interface-stats.js"
+import { freebsdProcessStatsLayer } from "../../layers/freebsd/process-stats.js"
+import { freebsdVmmStatsLayer } from "../../layers/freebsd/vmm-stats.js"
+import { linuxInterfaceStatsLayer } from "../../layers/linux/interface-stats.js"
+import { linuxProcessStatsLayer } from "../../layers/linux/process-stats.js"
+import { linuxVmmStatsLayer } from "../../layers/linux/vmm-stats.js"
+import { daemonLogger } from "./log.js"
+import { runStatsDaemon } from "./main.js"
+
+export const defaultTmpdir = (): string => (process.platform === "linux" ? "/run/albatross" : "/var/run/albatross")
+
+/** The host's sources: FreeBSD tools on FreeBSD, /proc and /sys everywhere else (Linux). */
+export const hostSources = () =>
+  process.platform === "freebsd"
+    ? Layer.mergeAll(freebsdProcessStatsLayer, freebsdInterfaceStatsLayer, freebsdVmmStatsLayer())
+    : Layer.mergeAll(linuxProcessStatsLayer(), linuxInterfaceStatsLayer(), linuxVmmStatsLayer)
+
+export const tmpdirOption = Options.directory("tmpdir", { exists: "yes" }).pipe(
+  Options.withDefault(defaultTmpdir()),
+  Options.withDescription("Runtime directory (sockets are in <tmpdir>/util/)")
+)
+export const verboseOption = Options.boolean("verbose").pipe(Options.withAlias("v"), Options.withDescription("Log debug messages"))
+export const quietOption = Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("Log errors only"))
+
+const interval = Options.float("interval").pipe(
+  Options.withDefault(10),
+  Options.filterMap((n) => (n > 0 && Number.isFinite(n) ? Option.some(n) : Option.none()), "interval must be a positive number of seconds"),
+  Options.withDescription("Interval between statistics gatherings (in seconds)")
+)
+const gatherBhyve = Options.boolean("gather-bhyve-stats").pipe(Options.withDescription("Gather BHyve debug statistics (VMM)"))
+const systemd = Options.boolean("systemd-socket-activation").pipe(
+  Options.withDescription("Take the listening socket from systemd (fd 3)")
+)
+
+export const statsCommand = Command.make(
+  "albatross-stats",
+  { interval, tmpdir: tmpdirOption, gatherBhyve, systemd, verbose: verboseOption, quiet: quietOption },
+  (o) =>
+    runStatsDaemon({
+      tmpdir: o.tmpdir,
+      interval: Duration.seconds(o.interval),
+      gatherBhyve: o.gatherBhyve,
+      systemdSocketActivation: o.systemd
+    }).pipe(
+      Effect.tapError((e) => Effect.logError(e.message)),
+      Effect.provide(Layer.merge(hostSources(), daemonLogger("albatross-stats", o.verbose, o.quiet)))
+    )
+).pipe(Command.withDescription("Statistics collection of unikernels"))
