@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** albatross-influx: pushes albatross-stats data to InfluxDB (spec §9). */
-import { Command } from "@effect/cli"
+import { Command, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { versionText } from "../cli/version.js"
@@ -9,14 +9,14 @@ import { InfluxUsageError, influxCommand } from "../daemons/influx/cli.js"
 process.on("SIGPIPE", () => {})
 
 Command.run(influxCommand, { name: "albatross-influx", version: versionText() })(process.argv).pipe(
-  Effect.catchIf(
-    (e): e is InfluxUsageError => e instanceof InfluxUsageError,
-    (e) =>
-      Effect.sync(() => {
+  Effect.catchAll((e) =>
+    Effect.sync(() => {
+      if (e instanceof InfluxUsageError) {
         // the reference's wording and exit code (cmdliner term_result error: 123)
         process.stderr.write(`albatross-influx: ${e.message}\n`)
         process.exitCode = 123
-      })
+      } else process.exitCode = ValidationError.isValidationError(e) ? 124 : 1
+    })
   ),
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({ disablePrettyLogger: true })

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** albatross-stats: per-unikernel statistics (spec §8). */
-import { Command } from "@effect/cli"
+import { Command, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { versionText } from "../cli/version.js"
@@ -10,6 +10,12 @@ import { statsCommand } from "../daemons/stats/cli.js"
 process.on("SIGPIPE", () => {})
 
 Command.run(statsCommand, { name: "albatross-stats", version: versionText() })(process.argv).pipe(
+  Effect.catchAll((e) =>
+    Effect.sync(() => {
+      // @effect/cli has printed validation errors already; the daemon logged its own failure
+      process.exitCode = ValidationError.isValidationError(e) ? 124 : 1
+    })
+  ),
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({ disablePrettyLogger: true })
 )

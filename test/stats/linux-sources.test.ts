@@ -1,0 +1,184 @@
+/** Linux sources: the /proc parsers on recorded files, and the sysfs flag and counter mapping. */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { Effect, Either } from "effect"
+import { describe, expect, it } from "vitest"
+import { linuxIfData, netlinkFlags } from "../../src/layers/linux/interface-stats-parse.js"
+import { linuxInterfaceStatsLayer } from "../../src/layers/linux/interface-stats.js"
+import { linuxProcessSample, parseProcStat, parseProcStatus, ticksToTimeval } from "../../src/layers/linux/process-stats-parse.js"
+import { linuxProcessStatsLayer } from "../../src/layers/linux/process-stats.js"
+import { InterfaceStats } from "../../src/services/interface-stats.js"
+import { ProcessStats } from "../../src/services/process-stats.js"
+
+const fixture = (f: string) => fs.readFileSync(path.join(__dirname, "fixtures/linux", f), "latin1")
+const stat = fixture("stat-odd-name.txt")
+const statm = fixture("statm-odd-name.txt")
+const status = fixture("status-odd-name.txt")
+
+/** Replace field `i` (pid = 0, name = 1) of a stat line. */
+const withField = (line: string, i: number, value: string): string => {
+  const close = line.lastIndexOf(")")
+  const rest = line.slice(close + 2).trimEnd().split(" ")
+  rest[i - 2] = value
+  return `${line.slice(0, close + 2)}${rest.join(" ")}\n`
+}
+
+describe("/proc/<pid>/stat", () => {
+  it("the name is between the first ( and the last ), the rest splits on spaces", () => {
+    const f = Either.getOrThrow(parseProcStat(stat))
+    expect(f[0]).toBe("13342")
+    expect(f[1]).toBe("my (odd) proc")
+    expect(f[2]).toBe("S")
+    expect(f.length).toBe(52)
+  })
+  it("rejects a line without the parenthesised name", () => {
+    expect(Either.isLeft(parseProcStat("123 sleep S 1 2 3"))).toBe(true)
+  })
+})
+
+describe("linuxProcessSample on recorded files", () => {
+  const base = { stat, statm, status, startNs: 1795392986_123456789n, clockTick: 100 }
+
+  it("takes minflt 9, majflt 11, vsize 22, rss 23, nswap 35, statm text 3 and data 5, the ctxt switches", () => {
+    const s = Either.getOrThrow(linuxProcessSample(base))
+    expect(s.rusage.minflt).toBe(135n)
+    expect(s.rusage.majflt).toBe(0n)
+    expect(s.rusage.maxrss).toBe(425n)
+    expect(s.rusage.nswap).toBe(0n)
+    expect(s.rusage.nvcsw).toBe(1n)
+    expect(s.rusage.nivcsw).toBe(0n)
+    expect(s.kinfoMem).toEqual({
+      vsize: 2990080n,
+      rss: 425n,
+      tsize: 5n,
+      dsize: 89n,
+      ssize: 89n,
+      runtime: 0n,
+      cow: 0,
+      start: { sec: 1795392986n, usec: 123456 }
+    })
+    for (const k of ["ixrss", "idrss", "isrss", "inblock", "outblock", "msgsnd", "msgrcv", "nsignals"] as const) expect(s.rusage[k]).toBe(0n)
+  })
+
+  it("converts utime 13 and stime 14 from clock ticks; runtime is their sum in microseconds", () => {
+    const busy = withField(withField(withField(withField(stat, 13, "1234"), 14, "567"), 9, "77"), 11, "3")
+    const s = Either.getOrThrow(linuxProcessSample({ ...base, stat: busy }))
+    expect(s.rusage.utime).toEqual({ sec: 12n, usec: 340000 })
+    expect(s.rusage.stime).toEqual({ sec: 5n, usec: 670000 })
+    expect(s.rusage.minflt).toBe(77n)
+    expect(s.rusage.majflt).toBe(3n)
+    expect(s.kinfoMem.runtime).toBe(18_010_000n)
+    const odd = Either.getOrThrow(linuxProcessSample({ ...base, stat: busy, clockTick: 250 }))
+    expect(odd.rusage.utime).toEqual({ sec: 4n, usec: 936000 })
+    expect(ticksToTimeval(1n, 3)).toEqual({ sec: 0n, usec: 333333 })
+  })
+
+  it("fails (never throws) on short or garbled files", () => {
+    expect(linuxProcessSample({ ...base, stat: "1 (x) S 1 2 3\n" })).toEqual(Either.left("couldn't read /proc/<pid>/stat"))
+    expect(linuxProcessSample({ ...base, statm: "1 2 3\n" })).toEqual(Either.left("couldn't read /proc/<pid>/stat"))
+    expect(Either.isLeft(linuxProcessSample({ ...base, stat: withField(stat, 23, "abc") }))).toBe(true)
+    expect(Either.isLeft(linuxProcessSample({ ...base, status: "Name:\tx\n" }))).toBe(true)
+  })
+
+  it("status lines are key: value with the value trimmed", () => {
+    const m = parseProcStatus(status)
+    expect(m.get("voluntary_ctxt_switches")).toBe("1")
+    expect(m.get("Name")).toBe("my (odd) proc")
+  })
+})
+
+describe("Linux process source on this machine", () => {
+  it("samples a live process and fails once it is gone", async () => {
+    const { spawn } = await import("node:child_process")
+    const child = spawn("sleep", ["30"])
+    await new Promise((r) => child.once("spawn", r))
+    const pid = child.pid!
+    const result = await Effect.runPromise(
+      Effect.gen(function* () {
+        const source = yield* ProcessStats
+        const watch = yield* source.watch(pid)
+        const first = yield* watch.sample
+        child.kill("SIGKILL")
+        yield* Effect.promise(() => new Promise((r) => child.once("exit", r)))
+        yield* Effect.sleep(50)
+        const after = yield* Effect.either(watch.sample)
+        yield* watch.close
+        const missing = yield* Effect.either(source.watch(2 ** 30))
+        return { first, after, missing }
+      }).pipe(Effect.provide(linuxProcessStatsLayer()))
+    )
+    expect(result.first.kinfoMem!.vsize).toBeGreaterThan(0n)
+    expect(Either.isLeft(result.after)).toBe(true)
+    expect(Either.isLeft(result.missing)).toBe(true)
+  })
+})
+
+describe("interface flags and counters", () => {
+  it("adds RUNNING / LOWER_UP / DORMANT like dev_get_flags when the interface is up", () => {
+    // the recorded albatross tap: 0x11043 = UP|BROADCAST|RUNNING|MULTICAST|LOWER_UP, sysfs shows 0x1003
+    expect(netlinkFlags(0x1003, "up", "1")).toBe(69699)
+    expect(netlinkFlags(0x1003, "unknown", "0")).toBe(0x1043)
+    expect(netlinkFlags(0x1003, "dormant", "1")).toBe(0x31003)
+    expect(netlinkFlags(0x1002, "down", undefined)).toBe(0x1002)
+  })
+
+  it("maps rx to vm-to-host (input) and tx to host-to-vm (output)", () => {
+    const d = linuxIfData({
+      name: "tap0",
+      flags: "0x1003\n",
+      mtu: "1500\n",
+      operstate: "up\n",
+      carrier: "1\n",
+      counters: {
+        rx_packets: "1\n",
+        rx_errors: "2\n",
+        tx_packets: "3\n",
+        tx_errors: "4\n",
+        collisions: "5\n",
+        rx_bytes: "6\n",
+        tx_bytes: "7\n",
+        multicast: "8\n",
+        rx_dropped: "9\n",
+        tx_dropped: "18446744073709551615\n"
+      }
+    })
+    expect(d).toEqual({
+      bridge: "tap0",
+      flags: 69699,
+      sendLength: 0,
+      maxSendLength: 0,
+      sendDrops: 0,
+      mtu: 1500,
+      baudrate: 0n,
+      inputPackets: 1n,
+      inputErrors: 2n,
+      outputPackets: 3n,
+      outputErrors: 4n,
+      collisions: 5n,
+      inputBytes: 6n,
+      outputBytes: 7n,
+      inputMcast: 8n,
+      outputMcast: 0n,
+      inputDropped: 9n,
+      outputDropped: 18446744073709551615n
+    })
+  })
+
+  it("reads the loopback interface and refuses unknown or path-like names", async () => {
+    const r = await Effect.runPromise(
+      Effect.gen(function* () {
+        const source = yield* InterfaceStats
+        const lo = yield* source.watch("lo")
+        const d = yield* lo.sample
+        yield* lo.close
+        const unknown = yield* Effect.either(source.watch("nosuchtap0"))
+        const traversal = yield* Effect.either(source.watch("../lo"))
+        return { d, unknown, traversal }
+      }).pipe(Effect.provide(linuxInterfaceStatsLayer()))
+    )
+    expect(r.d.mtu).toBe(Number(fs.readFileSync("/sys/class/net/lo/mtu", "utf8")))
+    expect(r.d.flags & 1).toBe(1)
+    expect(Either.isLeft(r.unknown)).toBe(true)
+    expect(Either.isLeft(r.traversal)).toBe(true)
+  })
+})
