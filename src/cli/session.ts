@@ -197,6 +197,45 @@ const sendUpload = (conn: Connection, name: Name, upload: Upload): Effect.Effect
     yield* Effect.ignore(conn.writeEnd)
   })
 
+/**
+ * One command, one reply, nothing printed (`one_jump` of the reference, used by `update`):
+ * the reply, or the exit code to stop with (the problem was logged).
+ */
+export const request = (
+  destination: Destination,
+  name: Name,
+  command: Command
+): Effect.Effect<Either.Either<Wire, ExitCode>, never, ClientEnv> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      if (Option.isSome(destination.socket) && destination.socket.value === "-") {
+        yield* error("update needs a daemon: --socket - is not supported")
+        return Either.left<ExitCode>(ExitCode.cliError)
+      }
+      const path = Option.getOrElse(destination.socket, () => socketPath(destination.tmpdir, endpointOf(command).service))
+      const conn = yield* Effect.either(connectUnix(path))
+      if (Either.isLeft(conn)) {
+        yield* error(`couldn't connect to unix domain socket ${path}: ${conn.left.message}`)
+        return Either.left<ExitCode>(ExitCode.connectFailed)
+      }
+      const reply = yield* Effect.either(Effect.zipRight(conn.right.writeWire(commandWire(name, command)), conn.right.readWire))
+      if (Either.isLeft(reply)) {
+        yield* error(`communication failure: ${reply.left.message}`)
+        return Either.left<ExitCode>(ExitCode.communicationFailed)
+      }
+      if (Option.isNone(reply.right)) {
+        yield* error("connection closed by the daemon before any reply")
+        return Either.left<ExitCode>(ExitCode.communicationFailed)
+      }
+      return Either.right<Wire>(reply.right.value)
+    })
+  )
+
+/** Print a reply received by `request` as a single reply; the exit code it means. */
+export const outputSingle = (wire: Wire): Effect.Effect<ExitCode, never, ClientEnv> => handleMessage(wire, { _tag: "single" }).pipe(
+  Effect.map((step) => (step._tag === "stop" ? step.code : ExitCode.success))
+)
+
 /** Run one command against a local daemon; the result is the process exit code. */
 export const execute = (
   destination: Destination,

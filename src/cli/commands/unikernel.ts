@@ -18,6 +18,7 @@ import {
   optionalNameOption
 } from "../options.js"
 import { execute } from "../session.js"
+import { updateCommand } from "./update.js"
 
 export const destroyCommand = Command.make("destroy", { name: nameArg(), ...destinationOptions }, (a) =>
   sendCommand(a, a.name, { _tag: "UnikernelDestroy" })
@@ -140,4 +141,4 @@ export const restartCommand = Command.make(
     )
 ).pipe(Command.withDescription("Restarts a unikernel."))
 
-export const unikernelCommands = [createCommand, restartCommand, destroyCommand, infoCommand, getCommand] as const
+export const unikernelCommands = [createCommand, restartCommand, destroyCommand, infoCommand, getCommand, updateCommand] as const
