@@ -15,6 +15,9 @@ import { fail } from "./fault.js"
 
 const TAG_GENERALIZED_TIME = 0x18
 const MS_PER_DAY = 86_400_000
+/** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z. */
+const MIN_MS = -62_167_219_200_000
+const MAX_MS = 253_402_300_799_999
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (valid for every year 0..9999). */
 const daysFromCivil = (year: number, month: number, day: number): number => {
@@ -97,7 +100,10 @@ export const parseGeneralizedTime = (s: Uint8Array): number => {
     fail(`GeneralizedTime: out of range: ${text(s)}`)
   }
   const days = daysFromCivil(year, month, day)
-  return days * MS_PER_DAY + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + millis
+  const ms = days * MS_PER_DAY + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + millis
+  // A zone offset may move the instant out of the years 0000..9999 that can be written back.
+  if (ms < MIN_MS || ms > MAX_MS) fail(`GeneralizedTime: out of range: ${text(s)}`)
+  return ms
 }
 
 const pad = (v: number, n: number): string => v.toString().padStart(n, "0")
