@@ -47,6 +47,11 @@ const consoleFor = (env: ClientEnvShape) =>
 
 /** Run the client on `args` (the words after the program name); resolves to the exit code. */
 export const runClient = (args: ReadonlyArray<string>, env: ClientEnvShape): Promise<number> => {
+  // cmdliner prints the bare version line (@effect/cli would add an empty line)
+  if (args.length === 1 && args[0] === "--version") {
+    env.writeStdout(`${versionText()}\n`)
+    return Promise.resolve(ExitCode.success)
+  }
   const cli = Command.run(rootCommand, { name: "albatross-client", version: versionText() })
   const program = Effect.gen(function* () {
     const console = yield* consoleFor(env)

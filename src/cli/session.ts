@@ -215,7 +215,7 @@ export const request = (
       const path = Option.getOrElse(destination.socket, () => socketPath(destination.tmpdir, endpointOf(command).service))
       const conn = yield* Effect.either(connectUnix(path))
       if (Either.isLeft(conn)) {
-        yield* error(`couldn't connect to unix domain socket ${path}: ${conn.left.message}`)
+        yield* error(`couldn't connect to unix domain socket ${path}: ${connectReason(path, conn.left.message)}`)
         return Either.left<ExitCode>(ExitCode.connectFailed)
       }
       const reply = yield* Effect.either(Effect.zipRight(conn.right.writeWire(commandWire(name, command)), conn.right.readWire))
@@ -235,6 +235,10 @@ export const request = (
 export const outputSingle = (wire: Wire): Effect.Effect<ExitCode, never, ClientEnv> => handleMessage(wire, { _tag: "single" }).pipe(
   Effect.map((step) => (step._tag === "stop" ? step.code : ExitCode.success))
 )
+
+/** The connection layer says `connect <path>: <code>`; the path is already in our line. */
+const connectReason = (path: string, message: string): string =>
+  message.startsWith(`connect ${path}: `) ? message.slice(`connect ${path}: `.length) : message
 
 /** Run one command against a local daemon; the result is the process exit code. */
 export const execute = (
@@ -262,7 +266,7 @@ export const execute = (
       Effect.gen(function* () {
         const conn = yield* Effect.either(connectUnix(path))
         if (Either.isLeft(conn)) {
-          yield* error(`couldn't connect to unix domain socket ${path}: ${conn.left.message}`)
+          yield* error(`couldn't connect to unix domain socket ${path}: ${connectReason(path, conn.left.message)}`)
           return ExitCode.connectFailed
         }
         const sent = yield* Effect.either(conn.right.writeWire(wire))

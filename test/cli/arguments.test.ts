@@ -61,7 +61,7 @@ describe("--socket - and --version", () => {
   it("prints the version line", async () => {
     const r = await run("--version")
     expect(r.code).toBe(0)
-    expect(r.stdout.trim()).toMatch(/^version \d+\.\d+\.\d+ protocol version 5$/)
+    expect(r.stdout).toMatch(/^version \d+\.\d+\.\d+ protocol version 5\n$/)
   })
   it("exits 124 on an unknown subcommand or option", async () => {
     expect((await run("frobnicate")).code).toBe(124)
