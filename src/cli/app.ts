@@ -16,19 +16,27 @@ import { unikernelCommands } from "./commands/unikernel.js"
 import { ExitCode } from "./exit-code.js"
 import { versionText } from "./version.js"
 
+const subcommands = [
+  ...policyCommands,
+  ...unikernelCommands,
+  ...blockCommands,
+  ...consoleCommands,
+  ...statsCommands,
+  ...dumpCommands
+] as const
+
+export const subcommandNames: ReadonlyArray<string> = subcommands.flatMap((c) => {
+  // the union of 22 command types is too wide for getNames' inference; each is a Command
+  const command = c as unknown as Command.Command<string, never, never, unknown>
+  return [...Command.getNames(command)]
+})
+
 export const rootCommand = Command.make("albatross-client").pipe(
   Command.withDescription(
     "Interacts with the albatross daemons: executes a unikernel command (create, console, ...) " +
       "by connecting to the local daemon's socket (--socket, default under --tmpdir)."
   ),
-  Command.withSubcommands([
-    ...policyCommands,
-    ...unikernelCommands,
-    ...blockCommands,
-    ...consoleCommands,
-    ...statsCommands,
-    ...dumpCommands
-  ])
+  Command.withSubcommands(subcommands)
 )
 
 const text = (args: ReadonlyArray<unknown>): string => args.map((a) => (typeof a === "string" ? a : String(a))).join(" ")
@@ -51,6 +59,14 @@ export const runClient = (args: ReadonlyArray<string>, env: ClientEnvShape): Pro
   if (args.length === 1 && args[0] === "--version") {
     env.writeStdout(`${versionText()}\n`)
     return Promise.resolve(ExitCode.success)
+  }
+  // `help [TOPIC]` as in the reference: the root help, a subcommand's help, or the list of topics
+  if (args[0] === "help") {
+    const topic = args[1]
+    if (topic === undefined) return runClient(["--help"], env)
+    if (subcommandNames.includes(topic)) return runClient([topic, "--help"], env)
+    env.writeStdout(`unknown command '${topic}', available commands:\n${subcommandNames.join("\n")}\n`)
+    return Promise.resolve(ExitCode.cliError)
   }
   const cli = Command.run(rootCommand, { name: "albatross-client", version: versionText() })
   const program = Effect.gen(function* () {

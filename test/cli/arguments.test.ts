@@ -63,6 +63,15 @@ describe("--socket - and --version", () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^version \d+\.\d+\.\d+ protocol version 5\n$/)
   })
+  it("help [TOPIC]: the help of a subcommand, or the list of topics for an unknown one (124)", async () => {
+    const info = await run("help", "info")
+    expect(info.code).toBe(0)
+    expect(info.stdout).toContain("Retrieve information about unikernels.")
+    const unknown = await run("help", "nope")
+    expect(unknown.code).toBe(124)
+    expect(unknown.stdout.split("\n").slice(0, 2)).toEqual(["unknown command 'nope', available commands:", "policy"])
+    expect(unknown.stdout).toContain("\nextract-dump\n")
+  })
   it("exits 124 on an unknown subcommand or option", async () => {
     expect((await run("frobnicate")).code).toBe(124)
     expect((await run("info", "--frobnicate")).code).toBe(124)
