@@ -71,16 +71,18 @@ const handleMessage = (wire: Wire, state: ReadState): Effect.Effect<Step, never,
         if (success._tag === "UnikernelImage" || success._tag === "OldBlockDeviceImage") {
           const file = dumpFileName(env.tempDir, header.name, env.startTime)
           const image = success.compressed ? yield* Effect.either(inflate(success.image)) : Either.right(success.image)
+          // the reference logs these two failures and still exits 0; the image is lost, so we do not
           if (Either.isLeft(image)) {
             yield* error(`failed to uncompress image: ${image.left}`)
-            return stop(ExitCode.success)
+            return stop(ExitCode.cliError)
           }
           const written = yield* Effect.either(writeFileAtomic(file, image.right))
-          if (Either.isLeft(written)) yield* error(`failed to write image: ${written.left}`)
-          else {
-            yield* app(`dumped image to ${file}`)
-            yield* json({ event: "dumped_image", file, size: image.right.length })
+          if (Either.isLeft(written)) {
+            yield* error(`failed to write image: ${written.left}`)
+            return stop(ExitCode.cliError)
           }
+          yield* app(`dumped image to ${file}`)
+          yield* json({ event: "dumped_image", file, size: image.right.length })
           return stop(ExitCode.success)
         }
         if (success._tag === "BlockDeviceImage") {

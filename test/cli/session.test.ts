@@ -124,6 +124,28 @@ describe("reply handling and exit codes", () => {
   })
 })
 
+describe("get", () => {
+  it("writes a compressed image uncompressed; an image that does not inflate is an error (124)", async () => {
+    const zlib = await import("node:zlib")
+    const image = Buffer.from("the unikernel image")
+    const ok = await withStub(
+      VMMD,
+      [afterCommand, reply(":foo", { _tag: "Success", success: { _tag: "UnikernelImage", compressed: true, image: zlib.deflateSync(image) } })],
+      ["get", "foo", "--compression-level", "9"]
+    )
+    expect(ok.run.code).toBe(0)
+    const file = /dumped image to (.*)\n/.exec(ok.run.stdout)![1]!
+    expect(fs.readFileSync(file).equals(image)).toBe(true)
+    const broken = await withStub(
+      VMMD,
+      [afterCommand, reply(":foo", { _tag: "Success", success: { _tag: "UnikernelImage", compressed: true, image: new Uint8Array([1, 2, 3]) } })],
+      ["get", "foo"]
+    )
+    expect(broken.run.code).toBe(124)
+    expect(broken.run.stdout).toContain("albatross-client: [ERROR] failed to uncompress image: ")
+  })
+})
+
 describe("streams and output", () => {
   it("console lines are escaped OCaml-style: no terminal control sequence reaches stdout", async () => {
     const line = new Uint8Array([...Buffer.from("evil "), 0x1b, ...Buffer.from("]0;pwned"), 0x07, 0x0a, 0xc3, 0xa9])
