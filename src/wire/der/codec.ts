@@ -49,13 +49,17 @@ export const sequence = <F extends Fields>(fields: F, tag = 0x30): Codec<Sequenc
   const keys = Object.keys(fields)
   const codecs = keys.map((k) => fields[k]!)
   const n = keys.length
+  // Every decoded record starts as a clone of this one: all fields present from the start, so
+  // filling them in never changes the object's shape or regrows its property storage.
+  const template: Record<string, unknown> = {}
+  for (const k of keys) template[k] = null
   return {
     tags: [tag],
     decode(r) {
       const end = r.enter(tag, "SEQUENCE")
       const outer = r.end
       r.end = end
-      const out: Record<string, unknown> = {}
+      const out: Record<string, unknown> = { ...template }
       for (let i = 0; i < n; i++) {
         const codec = codecs[i]!
         const key = keys[i]!

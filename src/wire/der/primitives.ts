@@ -185,16 +185,24 @@ export const octetString: Codec<Uint8Array> = {
 
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 
+/**
+ * Node's native Latin-1 slice (on Buffer.prototype, callable on any Uint8Array): for ASCII it is
+ * the fastest way from bytes to a string, about twice as fast as TextDecoder on short strings.
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string })
+  .latin1Slice
+
 const decodeText = (buf: Uint8Array, start: number, end: number): string => {
-  if (end - start <= 64) {
-    let s = ""
-    let i = start
-    for (; i < end; i++) {
-      const c = buf[i]!
-      if (c >= 0x80) break
-      s += String.fromCharCode(c)
+  if (start === end) return ""
+  if (latin1Slice !== undefined) {
+    let ascii = true
+    for (let i = start; i < end; i++) {
+      if (buf[i]! >= 0x80) {
+        ascii = false
+        break
+      }
     }
-    if (i === end) return s
+    if (ascii) return latin1Slice.call(buf, start, end)
   }
   try {
     return utf8Decoder.decode(buf.subarray(start, end))

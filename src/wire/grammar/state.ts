@@ -23,9 +23,7 @@ const Policies: Codec<ReadonlyArray<StatePolicy>> = sequenceOf(sequence({ name: 
 const withoutPolicies = (unikernels: ReadonlyArray<NamedConfig>) => ({ unikernels, policies: [] })
 
 /** Pre-order of the trie: label by label, a node before its children. */
-const compareKeys = (a: Name, b: Name): number => {
-  const ka = a.key()
-  const kb = b.key()
+const compareKeys = (ka: ReadonlyArray<string>, kb: ReadonlyArray<string>): number => {
   const n = Math.min(ka.length, kb.length)
   for (let i = 0; i < n; i++) {
     const x = ka[i]!
@@ -36,11 +34,15 @@ const compareKeys = (a: Name, b: Name): number => {
 }
 
 const trieOrder = <E extends { readonly name: Name }>(what: string, entries: ReadonlyArray<E>): ReadonlyArray<E> => {
-  const sorted = [...entries].sort((a, b) => compareKeys(a.name, b.name))
-  for (let i = 1; i < sorted.length; i++) {
-    if (compareKeys(sorted[i - 1]!.name, sorted[i]!.name) === 0) fail(`${what}: two entries for ${sorted[i]!.name.toString()}`)
+  const keyed = entries.map((entry) => ({ entry, key: entry.name.key() }))
+  let sorted = true
+  for (let i = 1; i < keyed.length && sorted; i++) sorted = compareKeys(keyed[i - 1]!.key, keyed[i]!.key) < 0
+  if (sorted) return entries // the common case: written by us or the reference, already in trie order
+  keyed.sort((a, b) => compareKeys(a.key, b.key))
+  for (let i = 1; i < keyed.length; i++) {
+    if (compareKeys(keyed[i - 1]!.key, keyed[i]!.key) === 0) fail(`${what}: two entries for ${keyed[i]!.entry.name.toString()}`)
   }
-  return sorted
+  return keyed.map((k) => k.entry)
 }
 
 const normalise = (s: { readonly unikernels: ReadonlyArray<NamedConfig>; readonly policies: ReadonlyArray<StatePolicy> }): PersistedState => ({
