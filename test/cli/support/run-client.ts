@@ -36,3 +36,27 @@ export const runClientCaptured = async (args: ReadonlyArray<string>, options: Ru
   const code = await runClient(args, env)
   return { code, stdout, stderr }
 }
+
+/**
+ * Runs the built binary (`dist/bin/albatross-client.js`) as a child process, for what only
+ * a real process shows (its exit status) and for end-to-end runs against real daemons.
+ */
+export const runBinary = async (
+  args: ReadonlyArray<string>,
+  env: Readonly<Record<string, string>> = {}
+): Promise<ClientRun> => {
+  const { spawn } = await import("node:child_process")
+  const fs = await import("node:fs")
+  const { fileURLToPath } = await import("node:url")
+  const bin = fileURLToPath(new URL("../../../dist/bin/albatross-client.js", import.meta.url))
+  if (!fs.existsSync(bin)) throw new Error(`${bin} does not exist: run \`npm run build\` first (npm test does)`)
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }))
+  })
+}
