@@ -69,7 +69,7 @@ export const parseGeneralizedTime = (s: Uint8Array): number => {
       second = digitsAt(s, p, 2)
       if (second < 0 || p + 2 > n) invalid()
       p += 2
-      if (p < n && (s[p] === 0x2e || s[p] === 0x2c)) {
+      if (p < n && s[p] === 0x2e /* . */) {
         p++
         let digits = 0
         while (isDigit(p + digits)) digits++
