@@ -97,8 +97,9 @@ export const httpWriter = (url: string, token: string | undefined): LineWriter =
           : Effect.fail(
               new WriteError({
                 message: `${url} answered ${status}: ${body.trim()}`,
-                // 4xx other than 429 (too many requests) means the data or the request is wrong: retrying repeats it
-                permanent: status >= 400 && status < 500 && status !== 429 && status !== 408
+                // the server refused the lines themselves (bad line protocol, too large): retrying repeats it.
+                // Anything else (no database yet, authentication, overload, server errors) may heal: retried.
+                permanent: status === 400 || status === 413 || status === 422
               })
             )
       )
