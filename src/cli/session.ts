@@ -10,7 +10,7 @@
 import { Effect, Either, Option } from "effect"
 import type { Command } from "../domain/command.js"
 import type { Name } from "../domain/name.js"
-import type { Header, Payload, Wire } from "../domain/wire.js"
+import { type Header, type Payload, PROTOCOL_VERSION, type Wire } from "../domain/wire.js"
 import { endpointOf } from "./endpoint.js"
 import { connectUnix, type Connection } from "../net/connection.js"
 import { encodeWireSync } from "../wire/index.js"
@@ -30,9 +30,8 @@ export interface Upload {
   readonly total: number | undefined
 }
 
-export const PROTOCOL_HEADER_VERSION = 5
-
-export const commandHeader = (name: Name): Header => ({ version: PROTOCOL_HEADER_VERSION, sequence: 0n, name })
+/** The reference client always sends sequence 0. */
+export const commandHeader = (name: Name): Header => ({ version: PROTOCOL_VERSION, sequence: 0n, name })
 
 export const commandWire = (name: Name, command: Command): Wire => ({
   header: commandHeader(name),

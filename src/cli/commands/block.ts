@@ -1,14 +1,12 @@
 /** `block`, `create-block`, `set-block`, `dump-block`, `destroy-block` (spec §11.2). */
 import * as fs from "node:fs"
-import { Args, Command, Options } from "@effect/cli"
-import { Effect, Option } from "effect"
+import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
+import { Effect, Either, Option } from "effect"
 import { Name } from "../../domain/name.js"
-import { defaultCompression, destinationOptions, resolveDestination } from "../destination.js"
+import { defaultCompression, type DestinationArgs, destinationOptions, resolveDestination } from "../destination.js"
 import { cliError, ExitCode } from "../exit-code.js"
 import { runHandler, sendCommand } from "../handler.js"
 import { compressionOption, existingFileArg, existingFileOption, nameArg, parseName } from "../options.js"
-import { HelpDoc, ValidationError } from "@effect/cli"
-import { Either } from "effect"
 import { execute } from "../session.js"
 import { fileUpload } from "../upload.js"
 
@@ -48,7 +46,7 @@ export const dumpBlockCommand = Command.make(
 ).pipe(Command.withDescription("Dump the data of a block device to a file."))
 
 const setBlock = (
-  a: { readonly socket: Option.Option<string>; readonly tmpdir: Option.Option<string> },
+  a: DestinationArgs,
   name: Name,
   file: string,
   compression: Option.Option<number>
