@@ -24,7 +24,25 @@ export interface ClientEnvShape {
 
 export class ClientEnv extends Context.Tag("albatross/cli/ClientEnv")<ClientEnv, ClientEnvShape>() {}
 
-export const processClientEnv = (): ClientEnvShape => ({
+/**
+ * `albatross-client console foo | head`: when the reader goes away, end quietly with the
+ * status a SIGPIPE-killed process has (the reference, an OCaml program, dies of SIGPIPE)
+ * instead of an unhandled EPIPE stack trace.
+ */
+const exitOnBrokenPipe = (stream: NodeJS.WriteStream) => {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(128 + 13)
+    throw err
+  })
+}
+
+export const processClientEnv = (): ClientEnvShape => {
+  exitOnBrokenPipe(process.stdout)
+  exitOnBrokenPipe(process.stderr)
+  return processClientEnvShape()
+}
+
+const processClientEnvShape = (): ClientEnvShape => ({
   writeStdout: (text) => {
     process.stdout.write(text)
   },

@@ -30,6 +30,35 @@ describe("dist/bin/albatross-client.js", () => {
     expect((await runBinary(["info", "--tmpdir", root])).code).toBe(122)
   })
 
+  it("ends quietly with the SIGPIPE status when its reader goes away", async () => {
+    const { spawn } = await import("node:child_process")
+    const { fileURLToPath } = await import("node:url")
+    const line = (i: number) =>
+      encode({
+        header: { version: 5, sequence: 0n, name: nameOf(":foo") },
+        payload: { _tag: "Data", data: { _tag: "ConsoleData", timestamp: new Date(0), line: Buffer.from(`line ${i} ${"x".repeat(200)}`) } }
+      })
+    const dir = fs.mkdtempSync(path.join(root, "pipe-"))
+    const stub = await StubDaemons.start(dir, [
+      {
+        socket: "util/console.sock",
+        steps: [
+          { _tag: "await", frames: 1 },
+          ...Array.from({ length: 3000 }, (_, i) => ({ _tag: "send" as const, payload: line(i) }))
+        ]
+      }
+    ])
+    const bin = fileURLToPath(new URL("../../dist/bin/albatross-client.js", import.meta.url))
+    const child = spawn(process.execPath, [bin, "console", "foo", "--tmpdir", dir], { stdio: ["ignore", "pipe", "pipe"] })
+    let stderr = ""
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    child.stdout.once("data", () => child.stdout.destroy())
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)))
+    await stub.close()
+    expect(code).toBe(141)
+    expect(stderr).toBe("")
+  })
+
   it("talks to a daemon and writes dumps under $TMPDIR", async () => {
     const image = new Uint8Array([1, 2, 3, 4])
     const stub = await StubDaemons.start(root, [
