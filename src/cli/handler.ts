@@ -15,15 +15,8 @@ export const finish = (code: ExitCode): Effect.Effect<void, ClientExit> =>
   code === 0 ? Effect.void : Effect.fail(new ClientExit({ code, message: "" }))
 
 /** Run a handler body with `--json` applied, mapping its exit code. */
-export const runHandler = <R>(
-  json: boolean,
-  body: Effect.Effect<ExitCode, ClientExit, R>
-): Effect.Effect<void, ClientExit, Exclude<R, OutputMode>> =>
-  body.pipe(Effect.flatMap(finish), Effect.provideService(OutputMode, { json })) as Effect.Effect<
-    void,
-    ClientExit,
-    Exclude<R, OutputMode>
-  >
+export const runHandler = <R>(json: boolean, body: Effect.Effect<ExitCode, ClientExit, R>): Effect.Effect<void, ClientExit, R> =>
+  body.pipe(Effect.flatMap(finish), Effect.provideService(OutputMode, { json }))
 
 export interface CommonArgs extends DestinationArgs {
   readonly json: boolean
