@@ -198,6 +198,20 @@ const sendUpload = (conn: Connection, name: Name, upload: Upload): Effect.Effect
     yield* Effect.ignore(conn.writeEnd)
   })
 
+/** `--socket -`: print the encoded message (`out:` and a hexdump) instead of sending it; exit 121. */
+const printEncoded = (wire: Wire): Effect.Effect<ExitCode, never, ClientEnv> =>
+  Effect.gen(function* () {
+    const encoded = encodeWireSync(wire)
+    if (Either.isLeft(encoded)) {
+      yield* error(`failed to encode the command: ${encoded.left.message}`)
+      return ExitCode.internalError
+    }
+    yield* json({ out: Buffer.from(encoded.right).toString("hex") })
+    yield* app("out:")
+    yield* rawStdout(hexdump(encoded.right) + "\n")
+    return ExitCode.communicationFailed
+  })
+
 /**
  * One command, one reply, nothing printed (`one_jump` of the reference, used by `update`):
  * the reply, or the exit code to stop with (the problem was logged).
@@ -210,8 +224,7 @@ export const request = (
   Effect.scoped(
     Effect.gen(function* () {
       if (Option.isSome(destination.socket) && destination.socket.value === "-") {
-        yield* error("update needs a daemon: --socket - is not supported")
-        return Either.left<ExitCode>(ExitCode.cliError)
+        return Either.left<ExitCode>(yield* printEncoded(commandWire(name, command)))
       }
       const path = Option.getOrElse(destination.socket, () => socketPath(destination.tmpdir, endpointOf(command).service))
       const conn = yield* Effect.either(connectUnix(path))
@@ -251,17 +264,7 @@ export const execute = (
   Effect.gen(function* () {
     const endpoint = endpointOf(command)
     const wire = commandWire(name, command)
-    if (Option.isSome(destination.socket) && destination.socket.value === "-") {
-      const encoded = encodeWireSync(wire)
-      if (Either.isLeft(encoded)) {
-        yield* error(`failed to encode the command: ${encoded.left.message}`)
-        return ExitCode.internalError
-      }
-      yield* json({ out: Buffer.from(encoded.right).toString("hex") })
-      yield* app("out:")
-      yield* rawStdout(hexdump(encoded.right) + "\n")
-      return ExitCode.communicationFailed
-    }
+    if (Option.isSome(destination.socket) && destination.socket.value === "-") return yield* printEncoded(wire)
     const path = Option.getOrElse(destination.socket, () => socketPath(destination.tmpdir, endpoint.service))
     return yield* Effect.scoped(
       Effect.gen(function* () {
