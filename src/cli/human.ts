@@ -142,17 +142,20 @@ export const successPieces = (s: Success): Array<Piece> => {
   }
 }
 
-const timeval = (t: { sec: bigint; usec: number }): string => `${t.sec}.${String(t.usec).padStart(6, "0")}`
+/** `%Lu`: int64 printed unsigned. */
+const lu = (n: bigint): string => BigInt.asUintN(64, n).toString()
+
+const timeval = (t: { sec: bigint; usec: number }): string => `${lu(t.sec)}.${String(t.usec).padStart(6, "0")}`
 
 const rusageText = (r: Rusage): string =>
-  `utime ${timeval(r.utime)} stime ${timeval(r.stime)} maxrss ${r.maxrss} ixrss ${r.ixrss} idrss ${r.idrss} ` +
-  `isrss ${r.isrss} minflt ${r.minflt} majflt ${r.majflt} nswap ${r.nswap} inblock ${r.inblock} ` +
-  `outblock ${r.outblock} msgsnd ${r.msgsnd} msgrcv ${r.msgrcv} signals ${r.nsignals} nvcsw ${r.nvcsw} ` +
-  `nivcsw ${r.nivcsw}`
+  `utime ${timeval(r.utime)} stime ${timeval(r.stime)} maxrss ${lu(r.maxrss)} ixrss ${lu(r.ixrss)} idrss ${lu(r.idrss)} ` +
+  `isrss ${lu(r.isrss)} minflt ${lu(r.minflt)} majflt ${lu(r.majflt)} nswap ${lu(r.nswap)} inblock ${lu(r.inblock)} ` +
+  `outblock ${lu(r.outblock)} msgsnd ${lu(r.msgsnd)} msgrcv ${lu(r.msgrcv)} signals ${lu(r.nsignals)} nvcsw ${lu(r.nvcsw)} ` +
+  `nivcsw ${lu(r.nivcsw)}`
 
 const kinfoText = (k: KinfoMem): string =>
-  `virtual-size ${k.vsize} rss ${k.rss} text-size ${k.tsize} data-size ${k.dsize} stack-size ${k.ssize} ` +
-  `runtime ${k.runtime} cow ${k.cow} start ${timeval(k.start)}`
+  `virtual-size ${lu(k.vsize)} rss ${lu(k.rss)} text-size ${lu(k.tsize)} data-size ${lu(k.dsize)} stack-size ${lu(k.ssize)} ` +
+  `runtime ${lu(k.runtime)} cow ${k.cow} start ${timeval(k.start)}`
 
 /** int32 printed with `%lu` / `%lX`: as unsigned 32-bit. */
 const u32 = (n: number): number => n >>> 0
@@ -160,10 +163,10 @@ const u32 = (n: number): number => n >>> 0
 const ifdataText = (i: IfData): string =>
   `bridge ${i.bridge} flags ${u32(i.flags).toString(16).toUpperCase()} send_length ${u32(i.sendLength)} ` +
   `max_send_length ${u32(i.maxSendLength)} send_drops ${u32(i.sendDrops)} mtu ${u32(i.mtu)} ` +
-  `baudrate ${i.baudrate} input_packets ${i.inputPackets} input_errors ${i.inputErrors} ` +
-  `output_packets ${i.outputPackets} output_errors ${i.outputErrors} collisions ${i.collisions} ` +
-  `input_bytes ${i.inputBytes} output_bytes ${i.outputBytes} input_mcast ${i.inputMcast} ` +
-  `output_mcast ${i.outputMcast} input_dropped ${i.inputDropped} output_dropped ${i.outputDropped}`
+  `baudrate ${lu(i.baudrate)} input_packets ${lu(i.inputPackets)} input_errors ${lu(i.inputErrors)} ` +
+  `output_packets ${lu(i.outputPackets)} output_errors ${lu(i.outputErrors)} collisions ${lu(i.collisions)} ` +
+  `input_bytes ${lu(i.inputBytes)} output_bytes ${lu(i.outputBytes)} input_mcast ${lu(i.inputMcast)} ` +
+  `output_mcast ${lu(i.outputMcast)} input_dropped ${lu(i.inputDropped)} output_dropped ${lu(i.outputDropped)}`
 
 /** `Stats.pp`: four parts separated by `@.`, interfaces separated by an empty line. */
 export const statsPieces = (s: Stats): Array<Piece> => {

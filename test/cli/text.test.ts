@@ -67,3 +67,34 @@ describe("OCaml Format emulation", () => {
     )
   })
 })
+
+describe("stats printing (Stats.pp)", () => {
+  it("prints vmm counters one per line, interfaces separated by an empty line, %Lu as unsigned", async () => {
+    const { dataPieces } = await import("../../src/cli/human.js")
+    const tv = { sec: 1n, usec: 5 }
+    const rusage = {
+      utime: tv, stime: tv, maxrss: -1n, ixrss: 0n, idrss: 0n, isrss: 0n, minflt: 0n, majflt: 0n, nswap: 0n,
+      inblock: 0n, outblock: 0n, msgsnd: 0n, msgrcv: 0n, nsignals: 0n, nvcsw: 0n, nivcsw: 0n
+    }
+    const ifdata = (name: string) => ({
+      bridge: name, flags: -1, sendLength: 0, maxSendLength: 0, sendDrops: 0, mtu: 1500, baudrate: 0n, inputPackets: 1n,
+      inputErrors: 0n, outputPackets: 2n, outputErrors: 0n, collisions: 0n, inputBytes: 3n, outputBytes: 4n, inputMcast: 0n,
+      outputMcast: 0n, inputDropped: 0n, outputDropped: 0n
+    })
+    const text = renderLogMessage(
+      "",
+      dataPieces({
+        _tag: "StatsData",
+        stats: { rusage, kinfoMem: null, vmm: [{ key: "Resident memory", value: -2n }, { key: "exits", value: 7n }], ifdata: [ifdata("a"), ifdata("b")] }
+      })
+    )
+    const lines = text.split("\n")
+    expect(lines[0]).toMatch(/^stats: utime 1\.000005 stime 1\.000005 maxrss 18446744073709551615 ixrss 0 /)
+    expect(lines.slice(1, 4)).toEqual(["no kinfo_mem stats", "Resident memory: -2", "exits: 7"])
+    expect(lines[4]).toMatch(/^bridge a flags FFFFFFFF send_length 0 max_send_length 0 send_drops 0 mtu 1500 baudrate 0 input_packets 1 /)
+    expect(lines[5]).toBe("")
+    expect(lines[6]).toMatch(/^bridge b /)
+    expect(lines[7]).toBe("")
+    expect(lines).toHaveLength(8)
+  })
+})
