@@ -269,6 +269,21 @@ describe("the link to albatrossd", () => {
       })
     ))
 
+  it("failed attempts to reach albatrossd forget nothing registered on stat.sock", () =>
+    run(
+      Effect.gen(function* () {
+        const t = setup()
+        const registry = yield* t.start
+        t.processes.set(1, sampleOf(1))
+        yield* add(t.dir, ":manual", 1)
+        const sub = yield* subscribe(t.dir, ":")
+        // several reconnect attempts (one per second) to a vmmd.sock that does not exist
+        yield* Effect.sleep(Duration.millis(2500))
+        expect(registry.size().registrations).toBe(1)
+        expect((yield* next(sub)).header.name.toString()).toBe(":manual")
+      })
+    ))
+
   it("a wrong reply to Stats_initial drops the link and it is tried again", () =>
     run(
       Effect.gen(function* () {

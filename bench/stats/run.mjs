@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// CPU time of one albatross-stats sampling tick per unikernel (issue 5): the built daemon
+// (dist/) runs as a child process with N real registered processes (`sleep`), one subscriber
+// at the root reads every message. The daemon's CPU time is the sum of its threads'
+// /proc/<pid>/task/*/schedstat run times (nanoseconds), taken when the first and the last of
+// K ticks have been received; the figure is that CPU time / K / N. It includes everything the
+// daemon does meanwhile (timers, the vmmd reconnect attempts): an upper bound.
+// Target: < 50 us per unikernel per tick (the OCaml albatross-stats: 183 us).
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as net from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const dist = path.resolve(here, "../../dist")
+const { encodeWireSync } = await import(path.join(dist, "wire/index.js"))
+const { encodeFrame, FrameDecoder } = await import(path.join(dist, "wire/framing.js"))
+const { Name } = await import(path.join(dist, "domain/name.js"))
+
+const TICKS = Number(process.env.TICKS ?? 10)
+const INTERVAL = Number(process.env.INTERVAL ?? 0.5)
+const SIZES = (process.env.SIZES ?? "200,1000").split(",").map(Number)
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+const cpuNs = (pid) => {
+  let total = 0n
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += BigInt(fs.readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0])
+    } catch {
+      // a thread that just ended
+    }
+  }
+  return total
+}
+
+const frame = (wire) => {
+  const e = encodeWireSync(wire)
+  if (e._tag !== "Right") throw new Error(e.left.message)
+  return encodeFrame(e.right)
+}
+
+const connect = (p) =>
+  new Promise((resolve, reject) => {
+    const s = net.createConnection({ path: p }, () => resolve(s))
+    s.once("error", reject)
+  })
+
+/** Start N sleeping processes in one process group; returns their pids and a killer. */
+const startProcesses = async (n) => {
+  const sh = spawn("sh", ["-c", `i=0; while [ $i -lt ${n} ]; do sleep 3600 & echo $!; i=$((i+1)); done; wait`], {
+    detached: true,
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+  const pids = []
+  let buf = ""
+  await new Promise((resolve) => {
+    sh.stdout.on("data", (c) => {
+      buf += c
+      const lines = buf.split("\n")
+      buf = lines.pop()
+      for (const l of lines) if (l.trim() !== "") pids.push(Number(l))
+      if (pids.length >= n) resolve()
+    })
+  })
+  return { pids, kill: () => process.kill(-sh.pid, "SIGKILL") }
+}
+
+const runCase = async (n, withTap) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-stats-"))
+  fs.mkdirSync(path.join(dir, "util"))
+  const procs = await startProcesses(n)
+  const daemon = spawn(process.execPath, [path.join(dist, "bin/albatross-stats.js"), "--tmpdir", dir, "--interval", String(INTERVAL), process.env.DEBUG ? "-v" : "-q"], {
+    stdio: ["ignore", "ignore", process.env.DEBUG ? "inherit" : "ignore"]
+  })
+  const sock = path.join(dir, "util/stat.sock")
+  try {
+    for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await sleep(50)
+    // register through stat.sock, as `albatross-client stats-add` does
+    const admin = await connect(sock)
+    const replies = new FrameDecoder(1 << 20)
+    let answered = 0
+    admin.on("data", (c) => (answered += replies.push(c).length))
+    for (let i = 0; i < n; i++) {
+      admin.write(
+        frame({
+          header: { version: 5, sequence: BigInt(i), name: Name.of(["bench"], `uk${i}`) },
+          payload: { _tag: "Command", command: { _tag: "StatsAdd", vmmdev: "", pid: procs.pids[i], taps: withTap ? [{ bridge: "net0", tap: "lo" }] : [] } }
+        })
+      )
+    }
+    while (answered < n) await sleep(10)
+    admin.destroy()
+
+    const sub = await connect(sock)
+    const decoder = new FrameDecoder(1 << 20)
+    let received = -1 // the "subscribed" reply
+    const marks = []
+    sub.on("data", (c) => {
+      received += decoder.push(c).length
+      // the CPU time at the end of every complete tick
+      while (received >= (marks.length + 1) * n) marks.push({ cpu: cpuNs(daemon.pid), at: process.hrtime.bigint() })
+    })
+    sub.write(frame({ header: { version: 5, sequence: 0n, name: Name.root }, payload: { _tag: "Command", command: { _tag: "StatsSubscribe" } } }))
+    const warmup = 3
+    const deadline = Date.now() + (warmup + TICKS + 5) * INTERVAL * 1000 + 30_000
+    while (marks.length < warmup + TICKS + 1 && Date.now() < deadline) await sleep(20)
+    sub.destroy()
+    if (marks.length < warmup + TICKS + 1) throw new Error(`only ${marks.length} ticks completed (${received} messages for ${n} unikernels)`)
+    const a = marks[warmup]
+    const b = marks[warmup + TICKS]
+    const perTickMs = Number(b.cpu - a.cpu) / 1e6 / TICKS
+    const perUkUs = (perTickMs * 1000) / n
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${daemon.pid}/status`, "utf8"))[1]) / 1024
+    return { n, withTap, perTickMs, perUkUs, rss }
+  } finally {
+    daemon.kill("SIGKILL")
+    procs.kill()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+console.log(`albatross-stats sampling tick: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}, ${TICKS} ticks of ${INTERVAL} s after 3 warm-up ticks`)
+console.log("| registered processes | interfaces each | CPU per tick (ms) | CPU per unikernel per tick (us) | daemon RSS (MB) |")
+console.log("|---:|---:|---:|---:|---:|")
+let worst = 0
+for (const n of SIZES) {
+  for (const withTap of [false, true]) {
+    const r = await runCase(n, withTap)
+    worst = Math.max(worst, r.perUkUs)
+    console.log(`| ${n} | ${withTap ? 1 : 0} | ${r.perTickMs.toFixed(2)} | ${r.perUkUs.toFixed(1)} | ${r.rss.toFixed(0)} |`)
+  }
+}
+console.log(`target < 50 us per unikernel per tick: ${worst < 50 ? "met" : "NOT met"} (worst ${worst.toFixed(1)} us)`)
