@@ -121,9 +121,15 @@ export const parseNet = (s: string): Either.Either<NetSpec, string> => {
 }
 
 /** A repeatable option whose every value goes through `parse` (repeat first: @effect/cli needs a plain option). */
-export const repeatedWith = <A>(name: string, description: string, parse: (s: string) => Either.Either<A, string>) =>
+export const repeatedWith = <A>(
+  name: string,
+  description: string,
+  parse: (s: string) => Either.Either<A, string>,
+  pseudoName = "text"
+) =>
   Options.text(name).pipe(
     Options.withDescription(description),
+    Options.withPseudoName(pseudoName),
     Options.repeated,
     Options.mapEffect((values) =>
       Effect.forEach(values, (s) => fromEither(parse(s), (m) => invalid(`option '--${name}': ${m}`)))
@@ -141,7 +147,8 @@ export const parseInteger = (s: string): Either.Either<number, string> => {
  * A repeatable integer option. (@effect/cli 0.77 validates a single occurrence of a
  * repeated integer option twice and rejects it, so integers are parsed here.)
  */
-export const repeatedIntegers = (name: string, description: string) => repeatedWith(name, description, parseInteger)
+export const repeatedIntegers = (name: string, description: string) =>
+  repeatedWith(name, description, parseInteger, "integer")
 
 /** The flags that make up a unikernel configuration, shared by `create` and `restart`. */
 export const configOptions = {
@@ -161,9 +168,10 @@ export const configOptions = {
   block: repeatedWith(
     "block",
     "Block device (block[@sector-size] or name:block-device-name[@sector-size]; may be repeated)",
-    parseBlock
+    parseBlock,
+    "name[:device][@sector-size]"
   ),
-  net: repeatedWith("net", "Network device ([name:]bridge[@mac]; may be repeated)", parseNet),
+  net: repeatedWith("net", "Network device ([name:]bridge[@mac]; may be repeated)", parseNet, "[name:]bridge[@mac]"),
   restart: Options.boolean("restart-on-fail").pipe(
     Options.withAlias("restart"),
     Options.withDescription("When the unikernel exits, restart it")
