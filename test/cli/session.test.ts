@@ -221,3 +221,28 @@ describe("streams and output", () => {
     expect(plain.run.stderr).toBe("")
   })
 })
+
+describe("hostile replies", () => {
+  it("random and mutated reply frames never crash the client: it ends with a defined exit code", async () => {
+    const fc = await import("fast-check")
+    const valid = encode({
+      header: { version: 5, sequence: 0n, name: nameOf(":foo") },
+      payload: { _tag: "Success", success: { _tag: "String", message: "subscribed" } }
+    })
+    const mutated = fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })).map(([i, b]) => {
+      const copy = new Uint8Array(valid)
+      copy[i] = b
+      return copy
+    })
+    const frame = fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 64 }), mutated)
+    await fc.assert(
+      fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 4 }), fc.constantFrom("destroy", "console", "dump-block"), async (frames, sub) => {
+        const socket = sub === "console" ? CONSOLE : VMMD
+        const { run } = await withStub(socket, [afterCommand, ...frames.map((payload) => ({ _tag: "send" as const, payload }))], [sub, "foo"])
+        expect([0, 117, 121, 124, 125]).toContain(run.code)
+        expect(run.stderr).not.toContain("internal error")
+      }),
+      { numRuns: 60 }
+    )
+  })
+})
