@@ -1,0 +1,105 @@
+/** The behaviour tables recorded from the OCaml albatross drive these tests (../shared/vectors). */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { Either } from "effect"
+import { describe, expect, it } from "vitest"
+import { commandFromJson, configFromJson, failBehaviourFromJson, type Json, policyFromJson } from "../support/vector-values.js"
+import { Name, parseLabel, parsePath } from "../../src/domain/name.js"
+import { deriveMac } from "../../src/domain/mac.js"
+import { isSmaller, usable } from "../../src/domain/policy-rules.js"
+import { fineWithPolicy } from "../../src/domain/unikernel-rules.js"
+import { shouldRestart } from "../../src/domain/restart.js"
+import { commandText, endpointOf } from "../../src/domain/endpoint.js"
+import type { ProcessExit } from "../../src/domain/process-exit.js"
+
+const vectors = path.resolve(__dirname, "../../../shared/vectors")
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const load = (file: string): ReadonlyArray<Record<string, any>> =>
+  JSON.parse(fs.readFileSync(path.join(vectors, file), "utf8"))
+
+const asResult = (e: Either.Either<unknown, string>) => (Either.isRight(e) ? { ok: true } : { ok: false, error: e.left })
+
+describe("names.json", () => {
+  const rows = load("names.json")
+  it.each(rows.map((r) => [typeof r.input === "string" ? r.input : `hex ${r.input.hex}`, r]))("%s", (_, r) => {
+    const input = typeof r.input === "string" ? r.input : Buffer.from(r.input.hex, "hex").toString("latin1")
+    const name = Name.fromString(input)
+    if (r.name_of_string.ok) {
+      expect(Either.isRight(name)).toBe(true)
+      const n = Either.getOrThrow(name)
+      expect(n.toString()).toBe(r.name_of_string.to_string)
+      expect(n.path).toEqual(r.name_of_string.path)
+      expect(n.label).toBe(r.name_of_string.label)
+      expect(n.isRoot).toBe(r.name_of_string.is_root)
+    } else {
+      expect(name).toEqual(Either.left(r.name_of_string.error))
+    }
+    const label = parseLabel(input)
+    expect(Either.isRight(label) ? { ok: true, label: label.right } : { ok: false, error: label.left }).toMatchObject(
+      r.label_of_string.ok ? { ok: true } : { ok: false, error: r.label_of_string.error }
+    )
+    const p = parsePath(input)
+    if (r.path_of_string.ok) {
+      expect(Either.getOrThrow(p)).toEqual(r.path_of_string.labels)
+      expect(Either.getOrThrow(p).join(":")).toBe(r.path_of_string.to_string)
+    } else {
+      expect(p).toEqual(Either.left(r.path_of_string.error))
+    }
+  })
+})
+
+describe("mac.json", () => {
+  it.each(load("mac.json").map((r) => [r.name, r.bridge, r]))("%s on %s", (_, __, r) => {
+    expect(deriveMac(Either.getOrThrow(Name.fromString(r.name)), r.bridge)).toBe(r.mac)
+  })
+})
+
+describe("policy-usable.json", () => {
+  it.each(load("policy-usable.json").map((r, i) => [i, r]))("row %i", (_, r) => {
+    expect(asResult(usable(policyFromJson(r.policy as Json)))).toEqual(r.result)
+  })
+})
+
+describe("policy-is-smaller.json", () => {
+  // memory and block beyond 2^53 MB are refused by our decoder (docs/COMPATIBILITY.md, "Wire codec"),
+  // so a policy holding them cannot exist here; those rows must be exactly the unrepresentable ones
+  const representable = (p: Record<string, unknown>) =>
+    [p.memory, p.block].every((v) => v === null || typeof v === "number")
+  const rows = load("policy-is-smaller.json")
+  it.each(rows.filter((r) => representable(r.super) && representable(r.sub)).map((r) => [r.name, r]))("%s", (_, r) => {
+    expect(asResult(isSmaller(policyFromJson(r.super as Json), policyFromJson(r.sub as Json)))).toEqual(r.result)
+  })
+  it("the rows left out hold memory or block sizes beyond 2^53, which our model refuses", () => {
+    const out = rows.filter((r) => !(representable(r.super) && representable(r.sub)))
+    expect(out.map((r) => r.name)).toEqual(["huge-values", "sub-more-block-than-int"])
+    for (const r of out) expect(() => [policyFromJson(r.super as Json), policyFromJson(r.sub as Json)]).toThrow()
+  })
+})
+
+describe("fine-with-policy.json", () => {
+  it.each(load("fine-with-policy.json").map((r) => [r.name, r]))("%s", (_, r) => {
+    expect(asResult(fineWithPolicy(policyFromJson(r.policy as Json), configFromJson(r.config as Json)))).toEqual(r.result)
+  })
+})
+
+describe("should-restart.json", () => {
+  const exitOf = (j: Record<string, number>): ProcessExit =>
+    "exit" in j ? { _tag: "Exit", code: j.exit! } : "signal" in j ? { _tag: "Signal", signal: j.signal! } : { _tag: "Stop", signal: j.stop! }
+  it.each(load("should-restart.json").map((r, i) => [i, JSON.stringify(r.fail_behaviour), JSON.stringify(r.process_exit), r]))(
+    "row %i: %s %s",
+    (_, __, ___, r) => {
+      const got = shouldRestart(failBehaviourFromJson(r.fail_behaviour as Json), exitOf(r.process_exit))
+      // where the reference asserts (quit), ours answers false
+      expect(got).toBe(typeof r.result === "boolean" ? r.result : false)
+    }
+  )
+})
+
+describe("endpoints.json", () => {
+  it.each(load("endpoints.json").map((r) => [r.pp, r]))("%s", (_, r) => {
+    const command = commandFromJson(r.command as Json)
+    expect(endpointOf(command)).toEqual({ service: r.service, mode: r.mode })
+    // the reference's Format boxes break long texts over lines; ours stay on one (logs only)
+    expect(commandText(command)).toBe(String(r.pp).replace(/\n/g, " "))
+  })
+})
