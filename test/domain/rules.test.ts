@@ -4,7 +4,7 @@ import * as path from "node:path"
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { commandFromJson, configFromJson, failBehaviourFromJson, type Json, policyFromJson } from "../support/vector-values.js"
-import { Name, parseLabel, parsePath } from "../../src/domain/name.js"
+import { Name } from "../../src/domain/name.js"
 import { deriveMac } from "../../src/domain/mac.js"
 import { isSmaller, usable } from "../../src/domain/policy-rules.js"
 import { fineWithPolicy } from "../../src/domain/unikernel-rules.js"
@@ -18,35 +18,6 @@ const load = (file: string): ReadonlyArray<Record<string, any>> =>
   JSON.parse(fs.readFileSync(path.join(vectors, file), "utf8"))
 
 const asResult = (e: Either.Either<unknown, string>) => (Either.isRight(e) ? { ok: true } : { ok: false, error: e.left })
-
-describe("names.json", () => {
-  const rows = load("names.json")
-  it.each(rows.map((r) => [typeof r.input === "string" ? r.input : `hex ${r.input.hex}`, r]))("%s", (_, r) => {
-    const input = typeof r.input === "string" ? r.input : Buffer.from(r.input.hex, "hex").toString("latin1")
-    const name = Name.fromString(input)
-    if (r.name_of_string.ok) {
-      expect(Either.isRight(name)).toBe(true)
-      const n = Either.getOrThrow(name)
-      expect(n.toString()).toBe(r.name_of_string.to_string)
-      expect(n.path).toEqual(r.name_of_string.path)
-      expect(n.label).toBe(r.name_of_string.label)
-      expect(n.isRoot).toBe(r.name_of_string.is_root)
-    } else {
-      expect(name).toEqual(Either.left(r.name_of_string.error))
-    }
-    const label = parseLabel(input)
-    expect(Either.isRight(label) ? { ok: true, label: label.right } : { ok: false, error: label.left }).toMatchObject(
-      r.label_of_string.ok ? { ok: true } : { ok: false, error: r.label_of_string.error }
-    )
-    const p = parsePath(input)
-    if (r.path_of_string.ok) {
-      expect(Either.getOrThrow(p)).toEqual(r.path_of_string.labels)
-      expect(Either.getOrThrow(p).join(":")).toBe(r.path_of_string.to_string)
-    } else {
-      expect(p).toEqual(Either.left(r.path_of_string.error))
-    }
-  })
-})
 
 describe("mac.json", () => {
   it.each(load("mac.json").map((r) => [r.name, r.bridge, r]))("%s on %s", (_, __, r) => {
