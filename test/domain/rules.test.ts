@@ -4,8 +4,6 @@ import * as path from "node:path"
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { commandFromJson, configFromJson, failBehaviourFromJson, type Json, policyFromJson } from "../support/vector-values.js"
-import { Name } from "../../src/domain/name.js"
-import { deriveMac } from "../../src/domain/mac.js"
 import { isSmaller, usable } from "../../src/domain/policy-rules.js"
 import { fineWithPolicy } from "../../src/domain/unikernel-rules.js"
 import { shouldRestart } from "../../src/domain/restart.js"
@@ -18,12 +16,6 @@ const load = (file: string): ReadonlyArray<Record<string, any>> =>
   JSON.parse(fs.readFileSync(path.join(vectors, file), "utf8"))
 
 const asResult = (e: Either.Either<unknown, string>) => (Either.isRight(e) ? { ok: true } : { ok: false, error: e.left })
-
-describe("mac.json", () => {
-  it.each(load("mac.json").map((r) => [r.name, r.bridge, r]))("%s on %s", (_, __, r) => {
-    expect(deriveMac(Either.getOrThrow(Name.fromString(r.name)), r.bridge)).toBe(r.mac)
-  })
-})
 
 describe("policy-usable.json", () => {
   it.each(load("policy-usable.json").map((r, i) => [i, r]))("row %i", (_, r) => {
