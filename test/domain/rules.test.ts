@@ -4,7 +4,6 @@ import * as path from "node:path"
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { commandFromJson, configFromJson, failBehaviourFromJson, type Json, policyFromJson } from "../support/vector-values.js"
-import { isSmaller, usable } from "../../src/domain/policy-rules.js"
 import { fineWithPolicy } from "../../src/domain/unikernel-rules.js"
 import { shouldRestart } from "../../src/domain/restart.js"
 import { commandText, endpointOf } from "../../src/domain/endpoint.js"
@@ -16,28 +15,6 @@ const load = (file: string): ReadonlyArray<Record<string, any>> =>
   JSON.parse(fs.readFileSync(path.join(vectors, file), "utf8"))
 
 const asResult = (e: Either.Either<unknown, string>) => (Either.isRight(e) ? { ok: true } : { ok: false, error: e.left })
-
-describe("policy-usable.json", () => {
-  it.each(load("policy-usable.json").map((r, i) => [i, r]))("row %i", (_, r) => {
-    expect(asResult(usable(policyFromJson(r.policy as Json)))).toEqual(r.result)
-  })
-})
-
-describe("policy-is-smaller.json", () => {
-  // memory and block beyond 2^53 MB are refused by our decoder (docs/COMPATIBILITY.md, "Wire codec"),
-  // so a policy holding them cannot exist here; those rows must be exactly the unrepresentable ones
-  const representable = (p: Record<string, unknown>) =>
-    [p.memory, p.block].every((v) => v === null || typeof v === "number")
-  const rows = load("policy-is-smaller.json")
-  it.each(rows.filter((r) => representable(r.super) && representable(r.sub)).map((r) => [r.name, r]))("%s", (_, r) => {
-    expect(asResult(isSmaller(policyFromJson(r.super as Json), policyFromJson(r.sub as Json)))).toEqual(r.result)
-  })
-  it("the rows left out hold memory or block sizes beyond 2^53, which our model refuses", () => {
-    const out = rows.filter((r) => !(representable(r.super) && representable(r.sub)))
-    expect(out.map((r) => r.name)).toEqual(["huge-values", "sub-more-block-than-int"])
-    for (const r of out) expect(() => [policyFromJson(r.super as Json), policyFromJson(r.sub as Json)]).toThrow()
-  })
-})
 
 describe("fine-with-policy.json", () => {
   it.each(load("fine-with-policy.json").map((r) => [r.name, r]))("%s", (_, r) => {
