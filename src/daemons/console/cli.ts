@@ -1,0 +1,41 @@
+/** Command line of albatross-console (spec §7). */
+import { Command, Options } from "@effect/cli"
+import { Effect, Layer, Option } from "effect"
+import { linuxConsoleFifoLayer } from "../../layers/linux/console-fifo.js"
+import { daemonLogger } from "../stats/log.js"
+import { defaultTmpdir } from "../stats/cli.js"
+import { runConsoleDaemon } from "./main.js"
+
+const tmpdir = Options.directory("tmpdir", { exists: "yes" }).pipe(
+  Options.withDefault(defaultTmpdir()),
+  Options.withDescription("Runtime directory (sockets are in <tmpdir>/util/, FIFOs in <tmpdir>/fifo/)")
+)
+const maxSubscribers = Options.integer("max-subscribers").pipe(
+  Options.withDefault(5),
+  Options.filterMap((n) => (n >= 1 ? Option.some(n) : Option.none()), "max subscribers must be greater than or equal to 1"),
+  Options.withDescription("Maximum subscribers per unikernel console")
+)
+const systemd = Options.boolean("systemd-socket-activation").pipe(
+  Options.withDescription("Take the listening socket from systemd (fd 3)")
+)
+const influx = Options.text("influx").pipe(
+  Options.optional,
+  Options.withDescription("HOST[:PORT] of an Influx line-protocol listener (accepted; self-metrics are not reported yet)")
+)
+const verbose = Options.boolean("verbose").pipe(Options.withAlias("v"), Options.withDescription("Log debug messages"))
+const quiet = Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("Log errors only"))
+
+export const consoleCommand = Command.make(
+  "albatross-console",
+  { tmpdir, maxSubscribers, systemd, influx, verbose, quiet },
+  (o) =>
+    Effect.gen(function* () {
+      if (Option.isSome(o.influx)) {
+        yield* Effect.logWarning(`--influx ${o.influx.value}: self-metrics reporting is not implemented yet, nothing is sent`)
+      }
+      yield* runConsoleDaemon({ tmpdir: o.tmpdir, maxSubscribers: o.maxSubscribers, systemdSocketActivation: o.systemd })
+    }).pipe(
+      Effect.tapError((e) => Effect.logError(e.message)),
+      Effect.provide(Layer.merge(linuxConsoleFifoLayer, daemonLogger("albatross-console", o.verbose, o.quiet)))
+    )
+).pipe(Command.withDescription("Albatross console: keeps the last 1024 console lines of each unikernel and streams them to subscribers"))

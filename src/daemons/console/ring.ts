@@ -1,0 +1,76 @@
+/**
+ * The console history of one unikernel (spec §7.1, §7.4): the newest 1,024 (timestamp, line)
+ * entries, oldest overwritten first. Timestamps are milliseconds since the epoch.
+ *
+ * Queries are bounded by construction (the deliberate fixes of spec §13.1 / §7.4): a `count`
+ * is clamped to [0, 1024] (zero or negative gives nothing), and `since` walks back at most
+ * once around the ring, so no query loops or allocates more than the ring holds.
+ */
+export const RING_SIZE = 1024
+
+export interface RingEntry {
+  readonly timestamp: number
+  readonly line: Uint8Array
+}
+
+export class Ring {
+  private readonly timestamps: Float64Array
+  private readonly lines: Array<Uint8Array | undefined>
+  /** Index of the next write. */
+  private next = 0
+  private filled = 0
+
+  constructor(readonly capacity: number = RING_SIZE) {
+    this.timestamps = new Float64Array(capacity)
+    this.lines = new Array<Uint8Array | undefined>(capacity).fill(undefined)
+  }
+
+  /** Entries currently held (at most `capacity`). */
+  get size(): number {
+    return this.filled
+  }
+
+  push(timestamp: number, line: Uint8Array): void {
+    this.timestamps[this.next] = timestamp
+    this.lines[this.next] = line
+    this.next = (this.next + 1) % this.capacity
+    if (this.filled < this.capacity) this.filled++
+  }
+
+  /** Index of the i-th newest entry (0 = newest). */
+  private back(i: number): number {
+    return (this.next - 1 - i + 2 * this.capacity) % this.capacity
+  }
+
+  private entry(index: number): RingEntry {
+    return { timestamp: this.timestamps[index]!, line: this.lines[index]! }
+  }
+
+  /** The newest `count` entries, oldest first; `count` clamped to [0, capacity]. */
+  last(count: bigint | number): Array<RingEntry> {
+    const wanted = typeof count === "bigint" ? clampBig(count, this.capacity) : clampNum(count, this.capacity)
+    const n = Math.min(wanted, this.filled)
+    const out = new Array<RingEntry>(n)
+    for (let i = 0; i < n; i++) out[n - 1 - i] = this.entry(this.back(i))
+    return out
+  }
+
+  /**
+   * Entries with a timestamp at or after `since` (ms), oldest first: walks back from the newest
+   * and stops at the first older one, as the reference does (an out-of-order clock hides what
+   * lies behind the older entry). Never more than the ring holds.
+   */
+  since(since: number): Array<RingEntry> {
+    let n = 0
+    while (n < this.filled && this.timestamps[this.back(n)]! >= since) n++
+    return this.last(n)
+  }
+
+  /** Every entry, oldest first. */
+  all(): Array<RingEntry> {
+    return this.last(this.filled)
+  }
+}
+
+const clampBig = (n: bigint, max: number): number => (n <= 0n ? 0 : n >= BigInt(max) ? max : Number(n))
+const clampNum = (n: number, max: number): number => (!(n > 0) ? 0 : n >= max ? max : Math.floor(n))

@@ -1,0 +1,99 @@
+/**
+ * One live console subscriber: a connection plus a bounded queue of framed lines, drained by
+ * its own fiber. The FIFO reader only appends to the queue and never waits for a subscriber,
+ * so a slow or stuck subscriber delays neither the reader nor the other subscribers (the
+ * reference awaited every subscriber's write before reading on).
+ *
+ * The queue is bounded in bytes. When a read's lines do not fit, that subscriber **loses
+ * them** (it stays connected and gets later lines once it has caught up); the lines are
+ * counted, the first loss of a run is logged, and the total is logged when it leaves.
+ * History and the subscribe reply are always queued (they are bounded by the ring size).
+ */
+import { Effect, Queue, Runtime, type Scope } from "effect"
+import type { Connection } from "../../net/connection.js"
+
+/** Default bound of bytes queued for one subscriber (about 10,000 lines of 60 bytes). */
+export const DEFAULT_QUEUE_BYTES = 1024 * 1024
+
+interface Batch {
+  readonly frames: Uint8Array
+}
+
+export interface Subscriber {
+  readonly id: number
+  /** Queues the frames of `lines` lines (one buffer); false if they were dropped. */
+  readonly offer: (frames: Uint8Array, lines: number) => boolean
+  /** Queues frames regardless of the bound (reply and history). */
+  readonly offerAlways: (frames: Uint8Array) => void
+  /** Lines this subscriber lost because it was not keeping up. */
+  readonly lost: () => number
+  /** Bytes waiting to be written. */
+  readonly queuedBytes: () => number
+  /** Closes the connection (the subscriber's handler then ends). */
+  readonly close: Effect.Effect<void>
+}
+
+let nextId = 1
+
+/** A subscriber on `conn`; its writer fiber lives in the current scope. */
+export const makeSubscriber = (
+  conn: Connection,
+  label: string,
+  maxQueuedBytes: number = DEFAULT_QUEUE_BYTES,
+  onLost: (lines: number) => void = () => {}
+): Effect.Effect<Subscriber, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const queue = yield* Queue.unbounded<Batch>()
+    let queued = 0
+    let lost = 0
+    let losing = false
+    const id = nextId++
+    const runtime = yield* Effect.runtime<never>()
+
+    const writer = Effect.gen(function* () {
+      for (;;) {
+        const batches = yield* Queue.takeBetween(queue, 1, 64)
+        for (const batch of batches) {
+          yield* conn.writeFramed(batch.frames)
+          queued -= batch.frames.length
+        }
+      }
+    }).pipe(
+      Effect.catchAll((e) => Effect.logDebug(`console subscriber ${id} of ${label}: ${e.message}`)),
+      Effect.ensuring(conn.close)
+    )
+    yield* Effect.forkScoped(writer)
+    yield* Effect.addFinalizer(() =>
+      Effect.zipRight(
+        Queue.shutdown(queue),
+        lost > 0 ? Effect.logWarning(`console subscriber ${id} of ${label} lost ${lost} lines in total`) : Effect.void
+      )
+    )
+
+    const subscriber: Subscriber = {
+      id,
+      offer: (frames, lines) => {
+        if (queued + frames.length > maxQueuedBytes && queued > 0) {
+          lost += lines
+          onLost(lines)
+          if (!losing) {
+            losing = true
+            Runtime.runFork(runtime)(Effect.logWarning(`console subscriber ${id} of ${label} is not keeping up, losing lines`))
+          }
+          return false
+        }
+        losing = false
+        queued += frames.length
+        Queue.unsafeOffer(queue, { frames })
+        return true
+      },
+      offerAlways: (frames) => {
+        queued += frames.length
+        Queue.unsafeOffer(queue, { frames })
+      },
+      lost: () => lost,
+      queuedBytes: () => queued,
+      close: conn.close
+    }
+    return subscriber
+  })
