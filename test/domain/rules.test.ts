@@ -4,7 +4,6 @@ import * as path from "node:path"
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { commandFromJson, configFromJson, failBehaviourFromJson, type Json, policyFromJson } from "../support/vector-values.js"
-import { fineWithPolicy } from "../../src/domain/unikernel-rules.js"
 import { shouldRestart } from "../../src/domain/restart.js"
 import { commandText, endpointOf } from "../../src/domain/endpoint.js"
 import type { ProcessExit } from "../../src/domain/process-exit.js"
@@ -15,12 +14,6 @@ const load = (file: string): ReadonlyArray<Record<string, any>> =>
   JSON.parse(fs.readFileSync(path.join(vectors, file), "utf8"))
 
 const asResult = (e: Either.Either<unknown, string>) => (Either.isRight(e) ? { ok: true } : { ok: false, error: e.left })
-
-describe("fine-with-policy.json", () => {
-  it.each(load("fine-with-policy.json").map((r) => [r.name, r]))("%s", (_, r) => {
-    expect(asResult(fineWithPolicy(policyFromJson(r.policy as Json), configFromJson(r.config as Json)))).toEqual(r.result)
-  })
-})
 
 describe("should-restart.json", () => {
   const exitOf = (j: Record<string, number>): ProcessExit =>
