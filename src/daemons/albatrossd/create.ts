@@ -1,0 +1,102 @@
+/**
+ * Creating one unikernel (spec §4.5), called with the global lock held.
+ *
+ * Deliberate fixes (spec §13.3 items 3-4): every host resource made on the way (image file,
+ * FIFO, taps) is released again when a later step fails, and the reply names the step that
+ * failed (a failed spawn says so, instead of "console failed").
+ */
+import { Data, Effect } from "effect"
+import { deriveMac } from "../../domain/mac.js"
+import type { Name } from "../../domain/name.js"
+import type { UnikernelConfig } from "../../domain/unikernel.js"
+import { fifoPath, imagePath, solo5Argv, type TapAssignment } from "./cmdline.js"
+import { type Daemon, dumpState, nameKey, type Running } from "./daemon.js"
+import type { HostError } from "./host.js"
+import * as path from "node:path"
+
+export class CreateError extends Data.TaggedError("CreateError")<{ readonly message: string }> {}
+
+/** OCaml's max_int: the console ring quota of root-level unikernels (spec §3.6). */
+const OCAML_MAX_INT = (1n << 62n) - 1n
+
+const consoleQuota = (d: Daemon, name: Name): bigint =>
+  name.path.length === 0 ? OCAML_MAX_INT : (d.acc.policyAt(name.path)?.unikernels ?? 0n)
+
+const fail = (message: string) => Effect.fail(new CreateError({ message }))
+const hostFail = (e: HostError) => new CreateError({ message: e.message })
+
+/**
+ * Spec §4.5 steps 1-6: checks, host preparation, console, spawn, accounting. Does not dump
+ * and does not start supervision (the caller decides both).
+ */
+export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): Effect.Effect<Running, CreateError> =>
+  Effect.gen(function* () {
+    if (d.acc.unikernels.has(nameKey(name))) return yield* fail("Unikernel with same name is already running")
+    const refused = d.acc.checkUnikernel(name, config)
+    if (refused !== undefined) return yield* fail(refused)
+    if (config.typ === "bhyve") return yield* fail("bhyve virtual machines are not supported by this albatrossd")
+
+    // what exists so far, released in reverse if a later step fails
+    const made: Array<Effect.Effect<void>> = []
+    const undo = Effect.suspend(() => Effect.forEach(made.reverse(), (e) => e, { discard: true }))
+    const logged = (what: string, e: Effect.Effect<void, HostError>) =>
+      e.pipe(Effect.catchAll((err) => Effect.logError(`cleaning up ${name.toString()}: ${what}: ${err.message}`)))
+
+    const steps = Effect.gen(function* () {
+      const checked = yield* Effect.mapError(d.host.checkImage(name, config), hostFail)
+      const image = imagePath(d.options.tmpdir, name)
+      yield* Effect.mapError(d.host.writeImage(image, checked.image), hostFail)
+      made.push(logged("image", d.host.removeFile(image)))
+      const bridges = config.bridges.map((b) => b.bridge ?? b.netif)
+      for (const b of bridges) yield* Effect.mapError(d.host.checkBridge(b), hostFail)
+      const fifo = fifoPath(d.options.tmpdir, name)
+      yield* Effect.mapError(d.host.createFifo(fifo), hostFail)
+      made.push(logged("fifo", d.host.removeFile(fifo)))
+      const taps: Array<TapAssignment> = []
+      for (const b of config.bridges) {
+        const bridge = b.bridge ?? b.netif
+        const tap = yield* Effect.mapError(d.host.createTap(bridge), hostFail)
+        made.push(logged(`tap ${tap}`, d.host.destroyTap(tap)))
+        taps.push({ netif: b.netif, bridge, tap, mac: b.mac ?? deriveMac(name, b.netif) })
+      }
+      yield* d.console
+        .add(name, consoleQuota(d, name))
+        .pipe(Effect.mapError((e) => new CreateError({ message: `could not create unikernel: console failed (${e.message})` })))
+      // the console round trip gave up the event loop: look again before committing
+      const again = d.acc.checkUnikernel(name, config)
+      if (again !== undefined) return yield* fail(again)
+      const argv = solo5Argv(
+        { os: d.host.os, tender: checked.tender, tmpdir: d.options.tmpdir, blockDir: path.join(d.options.dbdir, "block"), dropPath: d.options.dropPath },
+        name,
+        config
+        ,
+        taps
+      )
+      const process = yield* d.host
+        .spawn(argv, fifo)
+        .pipe(Effect.mapError((e) => new CreateError({ message: `could not create unikernel: ${e.message}` })))
+      const started = new Date(yield* Effect.clockWith((c) => c.currentTimeMillis))
+      const running: Running = { name, config, process, taps, digest: checked.digest, started, argv, released: false }
+      d.acc.addUnikernel(name, config)
+      yield* Effect.logInfo(`created ${name.display()}: ${argv.join(" ")}`)
+      yield* d.stats.add({ name, vmmdev: d.host.os === "freebsd" ? `solo5-${process.pid}` : "", pid: process.pid, taps: taps.map((t) => ({ bridge: t.netif, tap: t.tap })) })
+      return running
+    })
+    return yield* steps.pipe(Effect.onError(() => undo))
+  })
+
+/** Release what a running unikernel holds (spec §4.6), under the lock; idempotent. */
+export const releaseUnikernel = (d: Daemon, r: Running, why: string): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    if (r.released) return
+    r.released = true
+    const log = (what: string) => (e: HostError) => Effect.logError(`releasing ${r.name.toString()}: ${what}: ${e.message}`)
+    yield* d.host.removeFile(imagePath(d.options.tmpdir, r.name)).pipe(Effect.catchAll(log("image")))
+    yield* d.host.removeFile(fifoPath(d.options.tmpdir, r.name)).pipe(Effect.catchAll(log("fifo")))
+    for (const t of r.taps) yield* d.host.destroyTap(t.tap).pipe(Effect.catchAll(log(`tap ${t.tap}`)))
+    yield* Effect.logInfo(`${r.name.display()} stopped with ${why}`)
+    yield* d.stats.remove(r.name)
+    if (d.acc.unikernels.get(nameKey(r.name)) !== undefined) d.acc.removeUnikernel(r.name)
+  })
+
+export { dumpState }

@@ -1,0 +1,133 @@
+/**
+ * One client connection of vmmd.sock (spec §4.3): one request per connection, except after
+ * Policy_add; every reply echoes the request header; bad input is answered with a Failure
+ * (header version 5, sequence 0, name ":") and the connection closed.
+ */
+import { Effect, Either, Option } from "effect"
+import type { Command } from "../../domain/command.js"
+import type { Header, Wire } from "../../domain/wire.js"
+import type { Connection } from "../../net/connection.js"
+import { failure, reply, success, UNKNOWN_REQUEST_HEADER } from "../../wire/reply.js"
+import { blockAdd, blockContents, blockInfo, blockRemove, blockSet, oldBlockAdd, oldBlockDump, oldBlockSet } from "./block-commands.js"
+import type { Daemon } from "./daemon.js"
+import { policyAdd, policyInfo, policyRemove } from "./policy-commands.js"
+import { create, destroy, forceCreate, get, info, type Outcome, restart } from "./unikernel-commands.js"
+
+const toWire = (header: Header, o: Outcome): Wire => (o._tag === "Ok" ? success(header, o.success) : failure(header, o.message))
+
+const DUMP_PIECE = 4096
+const DUMP_PIECE_COMPRESSED = 65536
+
+/** Spec §4.4 Block_dump: Success(Block_device_image), the data messages, then Block_data None. */
+const streamBlock = (d: Daemon, conn: Connection, header: Header, level: number) =>
+  Effect.gen(function* () {
+    const contents = yield* blockContents(d, header.name, level)
+    if (!(contents instanceof Uint8Array)) return yield* conn.writeWire(toWire(header, contents))
+    yield* conn.writeWire(success(header, { _tag: "BlockDeviceImage", compressed: level !== 0 }))
+    const piece = level !== 0 ? DUMP_PIECE_COMPRESSED : DUMP_PIECE
+    for (let off = 0; off < contents.length; off += piece)
+      yield* conn.writeWire(reply(header, { _tag: "Data", data: { _tag: "BlockData", data: contents.subarray(off, off + piece) } }))
+    yield* conn.writeWire(reply(header, { _tag: "Data", data: { _tag: "BlockData", data: null } }))
+  })
+
+/** Handle one command; true when the connection stays open for another request. */
+const handle = (d: Daemon, conn: Connection, header: Header, command: Command): Effect.Effect<boolean> => {
+  const name = header.name
+  const answer = (o: Effect.Effect<Outcome>, keepOpen = false) =>
+    o.pipe(
+      Effect.flatMap((o) => conn.writeWire(toWire(header, o))),
+      Effect.as(keepOpen),
+      Effect.catchAll(() => Effect.succeed(false))
+    )
+  switch (command._tag) {
+    case "UnikernelCreate":
+      return answer(create(d, name, command.config))
+    case "UnikernelForceCreate":
+      return answer(forceCreate(d, name, command.config))
+    case "UnikernelRestart":
+      return answer(restart(d, name, command.args))
+    case "UnikernelDestroy":
+      return answer(destroy(d, name))
+    case "UnikernelInfo":
+    case "OldUnikernelInfo4":
+    case "OldUnikernelInfo5":
+      return answer(info(d, name, command._tag))
+    case "UnikernelGet":
+      return answer(get(d, name, command.level))
+    case "PolicyAdd":
+      return answer(policyAdd(d, name, command.policy), true)
+    case "PolicyRemove":
+      return answer(policyRemove(d, name))
+    case "PolicyInfo":
+      return answer(policyInfo(d, name))
+    case "BlockAdd":
+      return answer(blockAdd(d, name, command.size, Option.none()))
+    case "BlockRemove":
+      return answer(blockRemove(d, name))
+    case "BlockInfo":
+      return answer(blockInfo(d, name))
+    case "BlockSet":
+      return answer(blockSet(d, conn, name, command.compressed))
+    case "BlockDump":
+      return Effect.as(Effect.ignore(streamBlock(d, conn, header, command.level)), false)
+    case "OldBlockAdd":
+      return answer(oldBlockAdd(d, name, command.size, command.compressed, command.data))
+    case "OldBlockSet":
+      return answer(oldBlockSet(d, name, command.compressed, command.data))
+    case "OldBlockDump":
+      return answer(oldBlockDump(d, name, command.level))
+    case "StatsInitial":
+      return Effect.as(
+        d.stats.takeOver(
+          conn,
+          header,
+          Effect.sync(() =>
+            [...d.supervised.values()].flatMap((s) =>
+              s.running === undefined
+                ? []
+                : [
+                    {
+                      name: s.name,
+                      vmmdev: d.host.os === "freebsd" ? `solo5-${s.running.process.pid}` : "",
+                      pid: s.running.process.pid,
+                      taps: s.running.taps.map((t) => ({ bridge: t.netif, tap: t.tap }))
+                    }
+                  ]
+            )
+          )
+        ),
+        false
+      )
+    case "ConsoleAdd":
+    case "ConsoleSubscribe":
+    case "ConsoleListInactive":
+    case "StatsAdd":
+    case "StatsRemove":
+    case "StatsSubscribe":
+      return answer(Effect.succeed({ _tag: "Err", message: "unknown command" }))
+  }
+}
+
+export const serveConnection = (d: Daemon) => (conn: Connection): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    for (;;) {
+      const read = yield* Effect.either(conn.readWire)
+      if (Either.isLeft(read)) {
+        const e = read.left
+        yield* Effect.logWarning(`vmmd connection: ${e.message}`)
+        if (e.reason === "too-large" || e.reason === "decode" || e.reason === "timeout")
+          yield* Effect.ignore(conn.writeWire(failure(UNKNOWN_REQUEST_HEADER, e.message)))
+        break
+      }
+      if (Option.isNone(read.right)) break
+      const { header, payload } = read.right.value
+      if (payload._tag !== "Command") {
+        yield* Effect.ignore(conn.writeWire(failure(header, `unexpected ${payload._tag.toLowerCase()}, expected a command`)))
+        break
+      }
+      yield* Effect.logDebug(`${header.name.toString()}: ${payload.command._tag}`)
+      const keepOpen = yield* handle(d, conn, header, payload.command)
+      if (!keepOpen) break
+    }
+    yield* conn.close
+  })
