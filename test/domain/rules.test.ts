@@ -4,9 +4,7 @@ import * as path from "node:path"
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { commandFromJson, configFromJson, failBehaviourFromJson, type Json, policyFromJson } from "../support/vector-values.js"
-import { shouldRestart } from "../../src/domain/restart.js"
 import { commandText, endpointOf } from "../../src/domain/endpoint.js"
-import type { ProcessExit } from "../../src/domain/process-exit.js"
 
 const vectors = path.resolve(__dirname, "../../../shared/vectors")
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -14,19 +12,6 @@ const load = (file: string): ReadonlyArray<Record<string, any>> =>
   JSON.parse(fs.readFileSync(path.join(vectors, file), "utf8"))
 
 const asResult = (e: Either.Either<unknown, string>) => (Either.isRight(e) ? { ok: true } : { ok: false, error: e.left })
-
-describe("should-restart.json", () => {
-  const exitOf = (j: Record<string, number>): ProcessExit =>
-    "exit" in j ? { _tag: "Exit", code: j.exit! } : "signal" in j ? { _tag: "Signal", signal: j.signal! } : { _tag: "Stop", signal: j.stop! }
-  it.each(load("should-restart.json").map((r, i) => [i, JSON.stringify(r.fail_behaviour), JSON.stringify(r.process_exit), r]))(
-    "row %i: %s %s",
-    (_, __, ___, r) => {
-      const got = shouldRestart(failBehaviourFromJson(r.fail_behaviour as Json), exitOf(r.process_exit))
-      // where the reference asserts (quit), ours answers false
-      expect(got).toBe(typeof r.result === "boolean" ? r.result : false)
-    }
-  )
-})
 
 describe("endpoints.json", () => {
   it.each(load("endpoints.json").map((r) => [r.pp, r]))("%s", (_, r) => {
