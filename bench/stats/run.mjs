@@ -6,6 +6,12 @@
 // K ticks have been received; the figure is that CPU time / K / N. It includes everything the
 // daemon does meanwhile (timers, the vmmd reconnect attempts): an upper bound.
 // Target: < 50 us per unikernel per tick (the OCaml albatross-stats: 183 us).
+// The first WARMUP ticks (default 10) are not measured: until then the JIT is still compiling
+// the sampling path on V8's worker threads. A stand-in albatrossd answers on vmmd.sock so the
+// daemon runs linked, as in production.
+// Knobs (environment): SIZES=200,1000 TICKS=10 INTERVAL=0.5 WARMUP=10; THREADS=1 prints the CPU
+// per thread; DAEMON_NODE_FLAGS passes node flags to the daemon; PROF=dir writes its CPU profile;
+// DEBUG=1 shows its log; DAEMON_STDOUT=file keeps its stdout.
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
@@ -36,6 +42,18 @@ const cpuNs = (pid) => {
   }
   return total
 }
+
+const threadsNs = (pid) =>
+  Object.fromEntries(
+    fs.readdirSync(`/proc/${pid}/task`).map((t) => [
+      `${t}:${fs.readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim()}`,
+      Number(fs.readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0])
+    ])
+  )
+const perThread = (pid, a, b, ticks) =>
+  Object.entries(b)
+    .map(([k, v]) => `${k} ${((v - (a[k] ?? 0)) / 1e6 / ticks).toFixed(2)} ms/tick`)
+    .join(", ")
 
 const frame = (wire) => {
   const e = encodeWireSync(wire)
@@ -73,8 +91,17 @@ const runCase = async (n, withTap) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-stats-"))
   fs.mkdirSync(path.join(dir, "util"))
   const procs = await startProcesses(n)
-  const daemon = spawn(process.execPath, [path.join(dist, "bin/albatross-stats.js"), "--tmpdir", dir, "--interval", String(INTERVAL), process.env.DEBUG ? "-v" : "-q"], {
-    stdio: ["ignore", "ignore", process.env.DEBUG ? "inherit" : "ignore"]
+  // a stand-in albatrossd on vmmd.sock, so the daemon runs linked as in production
+  const vmmd = net.createServer((c) => {
+    const d = new FrameDecoder(1 << 20)
+    c.on("data", (chunk) => {
+      for (const f of d.push(chunk)) if (f !== null) c.write(frame({ header: { version: 5, sequence: 0n, name: Name.root }, payload: { _tag: "Success", success: { _tag: "Empty" } } }))
+    })
+    c.on("error", () => {})
+  })
+  await new Promise((r) => vmmd.listen(path.join(dir, "util/vmmd.sock"), r))
+  const daemon = spawn(process.execPath, [...(process.env.DAEMON_NODE_FLAGS ? process.env.DAEMON_NODE_FLAGS.split(" ") : []), ...(process.env.PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROF}`] : []), path.join(dist, "bin/albatross-stats.js"), "--tmpdir", dir, "--interval", String(INTERVAL), process.env.DEBUG ? "-v" : "-q"], {
+    stdio: ["ignore", process.env.DAEMON_STDOUT ? fs.openSync(process.env.DAEMON_STDOUT, "w") : "ignore", process.env.DEBUG ? "inherit" : "ignore"]
   })
   const sock = path.join(dir, "util/stat.sock")
   try {
@@ -102,14 +129,15 @@ const runCase = async (n, withTap) => {
     sub.on("data", (c) => {
       received += decoder.push(c).length
       // the CPU time at the end of every complete tick
-      while (received >= (marks.length + 1) * n) marks.push({ cpu: cpuNs(daemon.pid), at: process.hrtime.bigint() })
+      while (received >= (marks.length + 1) * n) marks.push({ cpu: cpuNs(daemon.pid), at: process.hrtime.bigint(), threads: process.env.THREADS ? threadsNs(daemon.pid) : undefined })
     })
     sub.write(frame({ header: { version: 5, sequence: 0n, name: Name.root }, payload: { _tag: "Command", command: { _tag: "StatsSubscribe" } } }))
-    const warmup = 3
+    const warmup = Number(process.env.WARMUP ?? 10)
     const deadline = Date.now() + (warmup + TICKS + 5) * INTERVAL * 1000 + 30_000
     while (marks.length < warmup + TICKS + 1 && Date.now() < deadline) await sleep(20)
     sub.destroy()
     if (marks.length < warmup + TICKS + 1) throw new Error(`only ${marks.length} ticks completed (${received} messages for ${n} unikernels)`)
+    if (process.env.THREADS) console.error(perThread(daemon.pid, marks[warmup].threads, marks[warmup + TICKS].threads, TICKS))
     const a = marks[warmup]
     const b = marks[warmup + TICKS]
     const perTickMs = Number(b.cpu - a.cpu) / 1e6 / TICKS
@@ -117,13 +145,18 @@ const runCase = async (n, withTap) => {
     const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${daemon.pid}/status`, "utf8"))[1]) / 1024
     return { n, withTap, perTickMs, perUkUs, rss }
   } finally {
+    if (process.env.PROF) {
+      daemon.kill("SIGINT")
+      await new Promise((r) => daemon.once("exit", r))
+    }
     daemon.kill("SIGKILL")
+    vmmd.close()
     procs.kill()
     fs.rmSync(dir, { recursive: true, force: true })
   }
 }
 
-console.log(`albatross-stats sampling tick: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}, ${TICKS} ticks of ${INTERVAL} s after 3 warm-up ticks`)
+console.log(`albatross-stats sampling tick: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}, ${TICKS} ticks of ${INTERVAL} s after ${process.env.WARMUP ?? 10} warm-up ticks`)
 console.log("| registered processes | interfaces each | CPU per tick (ms) | CPU per unikernel per tick (us) | daemon RSS (MB) |")
 console.log("|---:|---:|---:|---:|---:|")
 let worst = 0

@@ -40,6 +40,10 @@ export interface Connection {
   readonly readWire: Effect.Effect<Option.Option<Wire>, ConnectionError>
   readonly readWireUntimed: Effect.Effect<Option.Option<Wire>, ConnectionError>
   readonly writeFrame: (payload: Uint8Array) => Effect.Effect<void, ConnectionError>
+  /** Several frames in one corked write (one syscall): for senders of many small messages at once. */
+  readonly writeFrames: (payloads: ReadonlyArray<Uint8Array>) => Effect.Effect<void, ConnectionError>
+  /** Bytes that are already frames (length prefixes included), written as they are, in one write. */
+  readonly writeFramed: (frames: Uint8Array) => Effect.Effect<void, ConnectionError>
   readonly writeWire: (wire: Wire) => Effect.Effect<void, ConnectionError>
   /** The zero-length frame that ends a raw chunk stream. */
   readonly writeEnd: Effect.Effect<void, ConnectionError>
@@ -174,6 +178,8 @@ export const fromDuplex = (
       })
 
     const writeFrame = (payload: Uint8Array) => write([framePrefix(payload.length), payload])
+    const writeFrames = (payloads: ReadonlyArray<Uint8Array>) =>
+      write(payloads.flatMap((p) => [framePrefix(p.length), p]))
 
     const close = Effect.sync(() => {
       if (socket.destroyed) return
@@ -198,6 +204,8 @@ export const fromDuplex = (
       readWire: Effect.flatMap(readFrameWith(true), decode),
       readWireUntimed: Effect.flatMap(readFrameWith(false), decode),
       writeFrame,
+      writeFrames,
+      writeFramed: (frames) => write([frames]),
       writeWire: (wire) => {
         const encoded = encodeWireSync(wire)
         return Either.isRight(encoded)

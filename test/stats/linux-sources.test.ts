@@ -1,11 +1,18 @@
 /** Linux sources: the /proc parsers on recorded files, and the sysfs flag and counter mapping. */
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { linuxIfData, netlinkFlags } from "../../src/layers/linux/interface-stats-parse.js"
+import { netlinkFlags, operstateOf, sysfsNumber } from "../../src/layers/linux/interface-stats-parse.js"
 import { linuxInterfaceStatsLayer } from "../../src/layers/linux/interface-stats.js"
-import { linuxProcessSample, parseProcStat, parseProcStatus, ticksToTimeval } from "../../src/layers/linux/process-stats-parse.js"
+import {
+  integerAt,
+  linuxProcessSampleFromTexts as linuxProcessSample,
+  parseStat,
+  parseStatus,
+  ticksToTimeval
+} from "../../src/layers/linux/process-stats-parse.js"
 import { linuxProcessStatsLayer } from "../../src/layers/linux/process-stats.js"
 import { InterfaceStats } from "../../src/services/interface-stats.js"
 import { ProcessStats } from "../../src/services/process-stats.js"
@@ -23,16 +30,29 @@ const withField = (line: string, i: number, value: string): string => {
   return `${line.slice(0, close + 2)}${rest.join(" ")}\n`
 }
 
+const bytes = (s: string) => Buffer.from(s, "latin1")
+
 describe("/proc/<pid>/stat", () => {
   it("the name is between the first ( and the last ), the rest splits on spaces", () => {
-    const f = Either.getOrThrow(parseProcStat(stat))
-    expect(f[0]).toBe("13342")
-    expect(f[1]).toBe("my (odd) proc")
-    expect(f[2]).toBe("S")
-    expect(f.length).toBe(52)
+    // a ")" and spaces inside the name do not shift the fields
+    const f = Either.getOrThrow(parseStat(bytes(stat), stat.length))
+    expect(f).toEqual({ minflt: 135n, majflt: 0n, utime: 0n, stime: 0n, vsize: 2990080n, rss: 425n, nswap: 0n })
   })
-  it("rejects a line without the parenthesised name", () => {
-    expect(Either.isLeft(parseProcStat("123 sleep S 1 2 3"))).toBe(true)
+  it("rejects a line without the parenthesised name, or with fewer than 52 fields", () => {
+    expect(Either.isLeft(parseStat(bytes("123 sleep S 1 2 3"), 17))).toBe(true)
+    const short = stat.slice(0, stat.lastIndexOf(" "))
+    expect(parseStat(bytes(short), short.length)).toEqual(Either.left("couldn't read /proc/<pid>/stat"))
+  })
+  it("reads only up to the length given (the rest of a reused buffer is stale)", () => {
+    const buf = bytes(`${stat.trimEnd()}\n1 (stale) X 9 9 9`)
+    expect(Either.isRight(parseStat(buf, stat.length))).toBe(true)
+  })
+  it("integers: decimal with optional minus, beyond 2^53 exact", () => {
+    const b = bytes("-12 18446744073709551615 1x")
+    expect(integerAt(b, 0, 3)).toBe(-12n)
+    expect(integerAt(b, 4, 24)).toBe(18446744073709551615n)
+    expect(integerAt(b, 25, 27)).toBeUndefined()
+    expect(integerAt(b, 0, 1)).toBeUndefined()
   })
 })
 
@@ -75,15 +95,17 @@ describe("linuxProcessSample on recorded files", () => {
 
   it("fails (never throws) on short or garbled files", () => {
     expect(linuxProcessSample({ ...base, stat: "1 (x) S 1 2 3\n" })).toEqual(Either.left("couldn't read /proc/<pid>/stat"))
+    expect(Either.isLeft(linuxProcessSample({ ...base, stat: "no parentheses at all\n" }))).toBe(true)
     expect(linuxProcessSample({ ...base, statm: "1 2 3\n" })).toEqual(Either.left("couldn't read /proc/<pid>/stat"))
     expect(Either.isLeft(linuxProcessSample({ ...base, stat: withField(stat, 23, "abc") }))).toBe(true)
     expect(Either.isLeft(linuxProcessSample({ ...base, status: "Name:\tx\n" }))).toBe(true)
   })
 
-  it("status lines are key: value with the value trimmed", () => {
-    const m = parseProcStatus(status)
-    expect(m.get("voluntary_ctxt_switches")).toBe("1")
-    expect(m.get("Name")).toBe("my (odd) proc")
+  it("status: the two context-switch counters, values trimmed", () => {
+    const b = bytes(`Name:\tx\nvoluntary_ctxt_switches:\t 17 \nnonvoluntary_ctxt_switches:\t4\n`)
+    expect(parseStatus(b, b.length)).toEqual(Either.right({ nvcsw: 17n, nivcsw: 4n }))
+    const r = bytes(status)
+    expect(parseStatus(r, r.length)).toEqual(Either.right({ nvcsw: 1n, nivcsw: 0n }))
   })
 })
 
@@ -122,26 +144,35 @@ describe("interface flags and counters", () => {
     expect(netlinkFlags(0x1002, "down", undefined)).toBe(0x1002)
   })
 
-  it("maps rx to vm-to-host (input) and tx to host-to-vm (output)", () => {
-    const d = linuxIfData({
-      name: "tap0",
-      flags: "0x1003\n",
-      mtu: "1500\n",
-      operstate: "up\n",
-      carrier: "1\n",
-      counters: {
-        rx_packets: "1\n",
-        rx_errors: "2\n",
-        tx_packets: "3\n",
-        tx_errors: "4\n",
-        collisions: "5\n",
-        rx_bytes: "6\n",
-        tx_bytes: "7\n",
-        multicast: "8\n",
-        rx_dropped: "9\n",
-        tx_dropped: "18446744073709551615\n"
-      }
-    })
+  it("maps rx to vm-to-host (input) and tx to host-to-vm (output), read from sysfs files", async () => {
+    // a sysfs tree of plain files: pread at offset 0 works on them as on sysfs attributes
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "sysfs-"))
+    const dir = path.join(root, "tap0")
+    fs.mkdirSync(path.join(dir, "statistics"), { recursive: true })
+    const files: Record<string, string> = {
+      ifindex: "7",
+      flags: "0x1003",
+      mtu: "1500",
+      operstate: "up",
+      carrier: "1",
+      "statistics/rx_packets": "1",
+      "statistics/rx_errors": "2",
+      "statistics/tx_packets": "3",
+      "statistics/tx_errors": "4",
+      "statistics/collisions": "5",
+      "statistics/rx_bytes": "6",
+      "statistics/tx_bytes": "7",
+      "statistics/multicast": "8",
+      "statistics/rx_dropped": "9",
+      "statistics/tx_dropped": "18446744073709551615"
+    }
+    for (const [f, v] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), `${v}\n`)
+    const d = await Effect.runPromise(
+      Effect.gen(function* () {
+        const w = yield* (yield* InterfaceStats).watch("tap0")
+        return yield* w.sample
+      }).pipe(Effect.provide(linuxInterfaceStatsLayer(root)))
+    )
     expect(d).toEqual({
       bridge: "tap0",
       flags: 69699,
@@ -162,6 +193,18 @@ describe("interface flags and counters", () => {
       inputDropped: 9n,
       outputDropped: 18446744073709551615n
     })
+  })
+
+  it("sysfs values: decimal and 0x hexadecimal numbers, operational states", () => {
+    const b = (s: string) => Buffer.from(s, "latin1")
+    expect(sysfsNumber(b("0x1003\n"), 7)).toBe(0x1003)
+    expect(sysfsNumber(b("1500\n"), 5)).toBe(1500)
+    expect(sysfsNumber(b("\n"), 1)).toBeUndefined()
+    expect(operstateOf(b("up\n"), 3)).toBe("up")
+    expect(operstateOf(b("unknown\n"), 8)).toBe("unknown")
+    expect(operstateOf(b("dormant\n"), 8)).toBe("dormant")
+    expect(operstateOf(b("upper\n"), 6)).toBe("other")
+    expect(operstateOf(b("down\n"), 5)).toBe("other")
   })
 
   it("reads the loopback interface and refuses unknown or path-like names", async () => {

@@ -184,31 +184,76 @@ export const makeRegistry = (options: { readonly gatherBhyve: boolean }) =>
       })
     }
 
-    const gather = (r: Registration, watch: ProcessWatch) =>
-      Effect.gen(function* () {
-        const sample = yield* watch.sample
-        let vmm: ReadonlyArray<VmmStat> | null = null
-        if (r.vmm._tag === "Open") {
-          const v = yield* Effect.either(r.vmm.handle.sample)
-          if (v._tag === "Right") vmm = v.right
-          else yield* Effect.logError(`vmm statistics of ${r.vmmdev}: ${v.left.message}`)
-        }
-        const ifdata: Array<IfData> = []
-        // the reference lists the interfaces last to first
-        for (let i = r.nics.length - 1; i >= 0; i--) {
-          const nic = r.nics[i]!
-          const d = yield* Effect.either(nic.watch.sample)
-          if (d._tag === "Right") ifdata.push({ ...d.right, bridge: nic.netif })
-          else yield* Effect.logWarning(`failed to get ifdata for ${nic.watch.tap}: ${d.left.message}`)
-        }
-        const stats: Stats = { rusage: sample.rusage, kinfoMem: sample.kinfoMem, vmm, ifdata }
-        return stats
+    // The per-unikernel path of the tick is written with plain combinators (no generators, no
+    // Either wrappers): it runs for every subscribed unikernel on every tick, and what it
+    // allocates is what the garbage collector then costs.
+    const NO_IFDATA: ReadonlyArray<IfData> = []
+    const NO_VMM = Effect.succeed<ReadonlyArray<VmmStat> | null>(null)
+
+    const sampleVmm = (r: Registration): Effect.Effect<ReadonlyArray<VmmStat> | null> =>
+      r.vmm._tag !== "Open"
+        ? NO_VMM
+        : Effect.matchEffect(r.vmm.handle.sample, {
+            onFailure: (e) => Effect.as(Effect.logError(`vmm statistics of ${r.vmmdev}: ${e.message}`), null),
+            onSuccess: (v) => Effect.succeed(v)
+          })
+
+    const sampleInterfaces = (r: Registration): Effect.Effect<ReadonlyArray<IfData>> => {
+      if (r.nics.length === 0) return Effect.succeed(NO_IFDATA)
+      const out: Array<IfData> = []
+      // the reference lists the interfaces last to first
+      const nics = [...r.nics].reverse()
+      return Effect.as(
+        Effect.forEach(
+          nics,
+          (nic) =>
+            Effect.matchEffect(nic.watch.sample, {
+              onFailure: (e) => Effect.logWarning(`failed to get ifdata for ${nic.watch.tap}: ${e.message}`),
+              onSuccess: (d) =>
+                Effect.sync(() => {
+                  out.push({ ...d, bridge: nic.netif })
+                })
+            }),
+          { discard: true }
+        ),
+        out
+      )
+    }
+
+    const deliver = (r: Registration, listeners: ReadonlyArray<Subscription>, stats: Stats): void => {
+      for (const s of listeners) {
+        s.sink.send({
+          header: { version: s.version, sequence: 0n, name: relativeName(r, s.name.path.length, s.name) },
+          payload: { _tag: "Data", data: { _tag: "StatsData", stats } }
+        })
+      }
+    }
+
+    interface Work {
+      readonly r: Registration
+      readonly watch: ProcessWatch
+      readonly listeners: ReadonlyArray<Subscription>
+    }
+
+    const sampleOne = (w: Work, gone: Array<Registration>): Effect.Effect<void> =>
+      Effect.matchEffect(w.watch.sample, {
+        onFailure: (e) => {
+          gone.push(w.r)
+          return Effect.logError(`failed to get rusage for ${w.r.pid} (${w.r.name.toString()}): ${e.message}; dropping it`)
+        },
+        onSuccess: (sample) =>
+          w.r.nics.length === 0 && w.r.vmm._tag !== "Open"
+            ? Effect.sync(() => deliver(w.r, w.listeners, { rusage: sample.rusage, kinfoMem: sample.kinfoMem, vmm: null, ifdata: NO_IFDATA }))
+            : Effect.flatMap(Effect.zip(sampleVmm(w.r), sampleInterfaces(w.r)), ([vmm, ifdata]) =>
+                Effect.sync(() => deliver(w.r, w.listeners, { rusage: sample.rusage, kinfoMem: sample.kinfoMem, vmm, ifdata }))
+              )
       })
 
     /** One sampling round: every registered unikernel with a subscriber at its name or an ancestor path. */
-    const tick: Effect.Effect<void> = Effect.gen(function* () {
-      if (options.gatherBhyve) for (const r of registrations.values()) yield* openVmm(r)
+    const tick: Effect.Effect<void> = Effect.suspend(() => {
       const gone: Array<Registration> = []
+      const work: Array<Work> = []
+      const failedEarlier: Array<Registration> = []
       for (const r of registrations.values()) {
         let listeners: Array<Subscription> | undefined
         for (const p of r.prefixes) {
@@ -216,29 +261,36 @@ export const makeRegistry = (options: { readonly gatherBhyve: boolean }) =>
           if (s !== undefined) (listeners ??= []).push(s)
         }
         if (listeners === undefined) continue
-        const watch = r.process
-        if (watch instanceof ProcessStatsError) {
-          yield* Effect.logError(`failed to get rusage for ${r.pid} (${r.name.toString()}): ${watch.message}; dropping it`)
-          gone.push(r)
-          continue
-        }
-        const stats = yield* Effect.either(gather(r, watch))
-        if (stats._tag === "Left") {
-          yield* Effect.logError(`failed to get rusage for ${r.pid} (${r.name.toString()}): ${stats.left.message}; dropping it`)
-          gone.push(r)
-          continue
-        }
-        for (const s of listeners) {
-          s.sink.send({
-            header: { version: s.version, sequence: 0n, name: relativeName(r, s.name.path.length, s.name) },
-            payload: { _tag: "Data", data: { _tag: "StatsData", stats: stats.right } }
-          })
-        }
+        if (r.process instanceof ProcessStatsError) failedEarlier.push(r)
+        else work.push({ r, watch: r.process, listeners })
       }
-      for (const r of gone) {
-        registrations.delete(r.key)
-        yield* closeRegistration(r)
-      }
+      const openVmms = options.gatherBhyve ? Effect.forEach(registrations.values(), openVmm, { discard: true }) : Effect.void
+      return openVmms.pipe(
+        Effect.zipRight(
+          Effect.forEach(
+            failedEarlier,
+            (r) => {
+              gone.push(r)
+              const e = r.process as ProcessStatsError
+              return Effect.logError(`failed to get rusage for ${r.pid} (${r.name.toString()}): ${e.message}; dropping it`)
+            },
+            { discard: true }
+          )
+        ),
+        Effect.zipRight(Effect.forEach(work, (w) => sampleOne(w, gone), { discard: true })),
+        Effect.zipRight(
+          Effect.suspend(() =>
+            Effect.forEach(
+              gone,
+              (r) => {
+                registrations.delete(r.key)
+                return closeRegistration(r)
+              },
+              { discard: true }
+            )
+          )
+        )
+      )
     })
 
     return {

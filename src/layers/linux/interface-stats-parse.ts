@@ -1,11 +1,9 @@
 /**
- * Pure part of the Linux interface source: sysfs attribute texts to IfData, with the flags
+ * Pure part of the Linux interface source: sysfs attribute values, and the flags
  * computed as the kernel's dev_get_flags() does for netlink (IFF_RUNNING, IFF_LOWER_UP and
  * IFF_DORMANT derived from the operational state), so the figures equal what the reference
  * reads through libnl (spec §8.3).
  */
-import type { IfData } from "../../domain/stats.js"
-
 export const IFF_UP = 0x1
 export const IFF_RUNNING = 0x40
 export const IFF_LOWER_UP = 0x10000
@@ -26,22 +24,32 @@ export const COUNTER_FILES = [
 ] as const
 export type CounterFile = (typeof COUNTER_FILES)[number]
 
-export interface SysfsInterface {
-  readonly name: string
-  /** `flags` attribute: dev->flags, hexadecimal (`0x1003`). */
-  readonly flags: string
-  readonly mtu: string
-  /** `operstate`: up, down, unknown, dormant, lowerlayerdown, notpresent, testing. */
-  readonly operstate: string
-  /** `carrier`: "1"/"0"; unreadable (undefined) while the interface is down. */
-  readonly carrier: string | undefined
-  readonly counters: Readonly<Record<CounterFile, string>>
+/** A sysfs number (decimal, or hexadecimal with 0x) at the start of `buf[0, length)`, without building a string. */
+export const sysfsNumber = (buf: Uint8Array, length: number): number | undefined => {
+  let i = 0
+  let base = 10
+  if (length > 2 && buf[0] === 0x30 && (buf[1] === 0x78 || buf[1] === 0x58)) {
+    base = 16
+    i = 2
+  }
+  let n = 0
+  const start = i
+  for (; i < length; i++) {
+    const c = buf[i]!
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : base === 16 && c >= 0x61 && c <= 0x66 ? c - 0x57 : base === 16 && c >= 0x41 && c <= 0x46 ? c - 0x37 : -1
+    if (d === -1) break
+    n = n * base + d
+  }
+  return i === start || i - start > 15 ? undefined : n
 }
 
-const u64 = (s: string, what: string): bigint => {
-  const t = s.trim()
-  if (!/^[0-9]+$/.test(t)) throw new Error(`bad ${what}: ${JSON.stringify(s)}`)
-  return BigInt(t)
+/** The operational state word of `operstate` as one of the values the flags depend on. */
+export const operstateOf = (buf: Uint8Array, length: number): string => {
+  // "up", "unknown", "dormant" are all the flags care about
+  if (length >= 2 && buf[0] === 0x75 && buf[1] === 0x70 && (length === 2 || buf[2] === 0x0a)) return "up"
+  if (length >= 7 && Buffer.from(buf.buffer, buf.byteOffset, 7).toString("latin1") === "unknown") return "unknown"
+  if (length >= 7 && Buffer.from(buf.buffer, buf.byteOffset, 7).toString("latin1") === "dormant") return "dormant"
+  return "other"
 }
 
 /** dev_get_flags(): the flags userspace sees through netlink and SIOCGIFFLAGS. */
@@ -55,32 +63,4 @@ export const netlinkFlags = (devFlags: number, operstate: string, carrier: strin
   }
   // int32 on the wire
   return flags | 0
-}
-
-export const linuxIfData = (i: SysfsInterface): IfData => {
-  const devFlags = Number.parseInt(i.flags.trim(), 16)
-  if (!Number.isFinite(devFlags)) throw new Error(`bad flags: ${JSON.stringify(i.flags)}`)
-  const mtu = Number.parseInt(i.mtu.trim(), 10)
-  if (!Number.isFinite(mtu)) throw new Error(`bad mtu: ${JSON.stringify(i.mtu)}`)
-  const c = i.counters
-  return {
-    bridge: i.name,
-    flags: netlinkFlags(devFlags, i.operstate, i.carrier),
-    sendLength: 0,
-    maxSendLength: 0,
-    sendDrops: 0,
-    mtu: mtu | 0,
-    baudrate: 0n,
-    inputPackets: u64(c.rx_packets, "rx_packets"),
-    inputErrors: u64(c.rx_errors, "rx_errors"),
-    outputPackets: u64(c.tx_packets, "tx_packets"),
-    outputErrors: u64(c.tx_errors, "tx_errors"),
-    collisions: u64(c.collisions, "collisions"),
-    inputBytes: u64(c.rx_bytes, "rx_bytes"),
-    outputBytes: u64(c.tx_bytes, "tx_bytes"),
-    inputMcast: u64(c.multicast, "multicast"),
-    outputMcast: 0n,
-    inputDropped: u64(c.rx_dropped, "rx_dropped"),
-    outputDropped: u64(c.tx_dropped, "tx_dropped")
-  }
 }

@@ -19,14 +19,28 @@ export class KernelFile {
     return new KernelFile(path, fs.openSync(path, fs.constants.O_RDONLY))
   }
 
-  /** The whole current contents (latin1: these files are ASCII, command names arbitrary bytes). */
-  read(): string {
+  /**
+   * Reads the whole current contents into the shared buffer and returns its length; valid until
+   * the next read of any KernelFile (parse it at once, see `buffer`).
+   */
+  readBytes(): number {
     if (this.fd < 0) throw new Error(`${this.path}: closed`)
     for (;;) {
       const n = fs.readSync(this.fd, shared, 0, shared.length, 0)
-      if (n < shared.length) return shared.toString("latin1", 0, n)
+      if (n < shared.length) return n
       shared = Buffer.allocUnsafe(shared.length * 2)
     }
+  }
+
+  /** The buffer `readBytes` filled. */
+  static get buffer(): Buffer {
+    return shared
+  }
+
+  /** The whole current contents as text (latin1: these files are ASCII, command names arbitrary bytes). */
+  read(): string {
+    const n = this.readBytes()
+    return shared.toString("latin1", 0, n)
   }
 
   close(): void {

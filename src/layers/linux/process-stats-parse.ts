@@ -1,68 +1,124 @@
 /**
  * Pure parsers for Linux /proc/<pid>/{stat,statm,status} into rusage and kinfo_mem, field for
  * field as the reference albatross-stats reads them (spec §8.3).
+ *
+ * They work on the bytes as read, without building strings or arrays: this runs for every
+ * subscribed unikernel on every tick, and allocation there is what costs (GC).
  */
 import { Either } from "effect"
 import type { KinfoMem, Rusage, Timeval } from "../../domain/stats.js"
 
-export interface ProcFiles {
-  /** Contents of /proc/<pid>/stat (only its first line is used). */
-  readonly stat: string
-  /** Contents of /proc/<pid>/statm. */
-  readonly statm: string
-  /** Contents of /proc/<pid>/status. */
-  readonly status: string
-  /** ctime of the /proc/<pid> directory, in nanoseconds since the epoch. */
-  readonly startNs: bigint
-  /** sysconf(_SC_CLK_TCK). */
-  readonly clockTick: number
+const SPACE = 0x20
+const NEWLINE = 0x0a
+const MINUS = 0x2d
+const ZERO = 0x30
+const NINE = 0x39
+
+/** The integer in `buf[start, end)`, or undefined when it is not one (`-?[0-9]+`). */
+export const integerAt = (buf: Uint8Array, start: number, end: number): bigint | undefined => {
+  let i = start
+  const negative = buf[i] === MINUS
+  if (negative) i++
+  if (i >= end) return undefined
+  // 15 digits always fit a double exactly; longer ones go through a string
+  if (end - i > 15) {
+    for (let j = i; j < end; j++) if (buf[j]! < ZERO || buf[j]! > NINE) return undefined
+    return BigInt(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString("latin1"))
+  }
+  let n = 0
+  for (; i < end; i++) {
+    const c = buf[i]!
+    if (c < ZERO || c > NINE) return undefined
+    n = n * 10 + (c - ZERO)
+  }
+  return BigInt(negative ? -n : n)
 }
 
-const firstLine = (s: string): string => {
-  const nl = s.indexOf("\n")
-  return nl === -1 ? s : s.slice(0, nl)
+export interface StatFields {
+  readonly minflt: bigint
+  readonly majflt: bigint
+  readonly utime: bigint
+  readonly stime: bigint
+  readonly vsize: bigint
+  readonly rss: bigint
+  readonly nswap: bigint
 }
 
-const integer = /^-?[0-9]+$/
-
-const int64 = (s: string | undefined, what: string): Either.Either<bigint, string> =>
-  s !== undefined && integer.test(s) ? Either.right(BigInt(s)) : Either.left(`couldn't parse integer (${what}: ${JSON.stringify(s ?? "")})`)
+/** Field number → name, with pid and command name counted as fields 0 and 1. */
+const STAT_FIELDS: ReadonlyArray<readonly [number, keyof StatFields]> = [
+  [9, "minflt"],
+  [11, "majflt"],
+  [13, "utime"],
+  [14, "stime"],
+  [22, "vsize"],
+  [23, "rss"],
+  [35, "nswap"]
+]
+const STAT_WANTED = new Map(STAT_FIELDS)
 
 /**
- * The fields of /proc/<pid>/stat: pid and the command name (between the first `(` and the
- * last `)`, as it may contain spaces and parentheses) are fields 0 and 1, the rest split on spaces.
+ * /proc/<pid>/stat, first line: the command name sits between the first `(` and the last `)`
+ * (it may contain spaces and parentheses); the fields after it are split on single spaces.
+ * At least 52 fields are required.
  */
-export const parseProcStat = (contents: string): Either.Either<ReadonlyArray<string>, string> => {
-  const s = firstLine(contents)
-  const open = s.indexOf("(")
-  const close = s.lastIndexOf(")")
-  if (open < 1 || close < open) return Either.left("unable to parse /proc/<pid>/stat")
-  const fields = [s.slice(0, open - 1), s.slice(open + 1, close)]
-  for (const f of s.slice(close + 2).split(" ")) fields.push(f)
-  return Either.right(fields)
+export const parseStat = (buf: Uint8Array, length: number): Either.Either<StatFields, string> => {
+  let end = buf.indexOf(NEWLINE)
+  if (end === -1 || end > length) end = length
+  const open = buf.indexOf(0x28)
+  const close = buf.lastIndexOf(0x29, end - 1)
+  if (open < 1 || open >= end || close < open) return Either.left("unable to parse /proc/<pid>/stat")
+  const out: Partial<Record<keyof StatFields, bigint>> = {}
+  let field = 2
+  let start = close + 2
+  for (let i = start; i <= end; i++) {
+    if (i === end || buf[i] === SPACE) {
+      const name = STAT_WANTED.get(field)
+      if (name !== undefined) {
+        const v = integerAt(buf, start, i)
+        if (v === undefined) return Either.left(`couldn't parse integer (/proc/<pid>/stat field ${field})`)
+        out[name] = v
+      }
+      field++
+      start = i + 1
+    }
+  }
+  if (field < 52) return Either.left("couldn't read /proc/<pid>/stat")
+  return Either.right(out as StatFields)
 }
 
-/** `key: value` lines of /proc/<pid>/status, values trimmed. */
-export const parseProcStatus = (contents: string): ReadonlyMap<string, string> => {
-  const out = new Map<string, string>()
-  for (const line of contents.split("\n")) {
-    const colon = line.indexOf(":")
-    if (colon === -1) continue
-    out.set(line.slice(0, colon), line.slice(colon + 1).trim())
-  }
-  return out
+/** /proc/<pid>/statm (at least 7 fields): text = field 3, data + stack = field 5. */
+export const parseStatm = (buf: Uint8Array, length: number): Either.Either<{ tsize: bigint; dsize: bigint }, string> => {
+  let end = buf.indexOf(NEWLINE)
+  if (end === -1 || end > length) end = length
+  const bounds: Array<number> = [0]
+  for (let i = 0; i < end; i++) if (buf[i] === SPACE) bounds.push(i + 1)
+  if (bounds.length < 7) return Either.left("couldn't read /proc/<pid>/stat")
+  const tsize = integerAt(buf, bounds[3]!, bounds[4]! - 1)
+  const dsize = integerAt(buf, bounds[5]!, bounds[6]! - 1)
+  if (tsize === undefined || dsize === undefined) return Either.left("couldn't parse integer (/proc/<pid>/statm)")
+  return Either.right({ tsize, dsize })
 }
 
-/** Just the two context-switch counters, without building the whole map (hot path). */
-const statusField = (contents: string, key: string): string | undefined => {
-  let at = contents.indexOf(`\n${key}:`)
-  if (at === -1) {
-    if (!contents.startsWith(`${key}:`)) return undefined
-    at = -1
-  }
-  const start = at + key.length + 2
-  const end = contents.indexOf("\n", start)
-  return contents.slice(start, end === -1 ? undefined : end).trim()
+const VOLUNTARY = Buffer.from("\nvoluntary_ctxt_switches:", "latin1")
+const NONVOLUNTARY = Buffer.from("\nnonvoluntary_ctxt_switches:", "latin1")
+
+const statusValue = (buf: Buffer, length: number, key: Buffer): bigint | undefined => {
+  const at = buf.indexOf(key)
+  if (at === -1 || at >= length) return undefined
+  let start = at + key.length
+  while (start < length && (buf[start] === SPACE || buf[start] === 0x09)) start++
+  let end = start
+  while (end < length && buf[end] !== NEWLINE) end++
+  while (end > start && (buf[end - 1] === SPACE || buf[end - 1] === 0x09)) end--
+  return integerAt(buf, start, end)
+}
+
+/** /proc/<pid>/status: `voluntary_ctxt_switches` and `nonvoluntary_ctxt_switches`, values trimmed. */
+export const parseStatus = (buf: Buffer, length: number): Either.Either<{ nvcsw: bigint; nivcsw: bigint }, string> => {
+  const nvcsw = statusValue(buf, length, VOLUNTARY)
+  const nivcsw = statusValue(buf, length, NONVOLUNTARY)
+  if (nvcsw === undefined || nivcsw === undefined) return Either.left("error parsing /proc/<pid>/status")
+  return Either.right({ nvcsw, nivcsw })
 }
 
 /** Clock ticks to (seconds, microseconds), truncating like the reference's int64 arithmetic. */
@@ -73,54 +129,62 @@ export const ticksToTimeval = (ticks: bigint, clockTick: number): Timeval => {
 
 export const nsToTimeval = (ns: bigint): Timeval => ({ sec: ns / 1_000_000_000n, usec: Number((ns % 1_000_000_000n) / 1000n) })
 
-export const linuxProcessSample = (files: ProcFiles): Either.Either<{ rusage: Rusage; kinfoMem: KinfoMem }, string> => {
-  const stat = parseProcStat(files.stat)
-  if (Either.isLeft(stat)) return Either.left(stat.left)
-  const f = stat.right
-  const m = firstLine(files.statm).split(" ")
-  if (f.length < 52 || m.length < 7) return Either.left("couldn't read /proc/<pid>/stat")
+/** The sample from the three files' parsed figures, the directory's ctime and the clock tick. */
+export const linuxProcessSample = (
+  stat: StatFields,
+  statm: { tsize: bigint; dsize: bigint },
+  status: { nvcsw: bigint; nivcsw: bigint },
+  startNs: bigint,
+  clockTick: number
+): { rusage: Rusage; kinfoMem: KinfoMem } => ({
+  rusage: {
+    utime: ticksToTimeval(stat.utime, clockTick),
+    stime: ticksToTimeval(stat.stime, clockTick),
+    maxrss: stat.rss,
+    ixrss: 0n,
+    idrss: 0n,
+    isrss: 0n,
+    minflt: stat.minflt,
+    majflt: stat.majflt,
+    nswap: stat.nswap,
+    inblock: 0n,
+    outblock: 0n,
+    msgsnd: 0n,
+    msgrcv: 0n,
+    nsignals: 0n,
+    nvcsw: status.nvcsw,
+    nivcsw: status.nivcsw
+  },
+  kinfoMem: {
+    vsize: stat.vsize,
+    rss: stat.rss,
+    tsize: statm.tsize,
+    dsize: statm.dsize,
+    // the reference reports data+stack (statm field 5) for both
+    ssize: statm.dsize,
+    runtime: ((stat.utime + stat.stime) * 1_000_000n) / BigInt(clockTick),
+    cow: 0,
+    start: nsToTimeval(startNs)
+  }
+})
+
+/** All three files at once (as texts): for tests and tools. */
+export const linuxProcessSampleFromTexts = (files: {
+  readonly stat: string
+  readonly statm: string
+  readonly status: string
+  readonly startNs: bigint
+  readonly clockTick: number
+}): Either.Either<{ rusage: Rusage; kinfoMem: KinfoMem }, string> => {
+  const b = (s: string) => Buffer.from(s, "latin1")
+  const stat = b(files.stat)
+  const statm = b(files.statm)
+  // the status file starts with "Name:", the keys are found after a newline
+  const status = b(`\n${files.status}`)
   return Either.gen(function* () {
-    const minflt = yield* int64(f[9], "minflt")
-    const majflt = yield* int64(f[11], "majflt")
-    const utimeTicks = yield* int64(f[13], "utime")
-    const stimeTicks = yield* int64(f[14], "stime")
-    const vsize = yield* int64(f[22], "vsize")
-    const rss = yield* int64(f[23], "rss")
-    const nswap = yield* int64(f[35], "nswap")
-    const tsize = yield* int64(m[3], "statm text")
-    const dsize = yield* int64(m[5], "statm data")
-    const nvcsw = yield* int64(statusField(files.status, "voluntary_ctxt_switches"), "voluntary_ctxt_switches")
-    const nivcsw = yield* int64(statusField(files.status, "nonvoluntary_ctxt_switches"), "nonvoluntary_ctxt_switches")
-    const runtime = ((utimeTicks + stimeTicks) * 1_000_000n) / BigInt(files.clockTick)
-    const rusage: Rusage = {
-      utime: ticksToTimeval(utimeTicks, files.clockTick),
-      stime: ticksToTimeval(stimeTicks, files.clockTick),
-      maxrss: rss,
-      ixrss: 0n,
-      idrss: 0n,
-      isrss: 0n,
-      minflt,
-      majflt,
-      nswap,
-      inblock: 0n,
-      outblock: 0n,
-      msgsnd: 0n,
-      msgrcv: 0n,
-      nsignals: 0n,
-      nvcsw,
-      nivcsw
-    }
-    const kinfoMem: KinfoMem = {
-      vsize,
-      rss,
-      tsize,
-      dsize,
-      // the reference reports data+stack (statm field 5) for both
-      ssize: dsize,
-      runtime,
-      cow: 0,
-      start: nsToTimeval(files.startNs)
-    }
-    return { rusage, kinfoMem }
+    const s = yield* parseStat(stat, stat.length)
+    const m = yield* parseStatm(statm, statm.length)
+    const st = yield* parseStatus(status, status.length)
+    return linuxProcessSample(s, m, st, files.startNs, files.clockTick)
   })
 }

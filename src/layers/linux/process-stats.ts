@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import { Effect, Either, Layer } from "effect"
 import { ProcessStats, ProcessStatsError, type ProcessWatch } from "../../services/process-stats.js"
-import { linuxProcessSample } from "./process-stats-parse.js"
+import { linuxProcessSample, parseStat, parseStatm, parseStatus } from "./process-stats-parse.js"
 import { errorText, KernelFile } from "./process-stats-kernel-file.js"
 
 /** `getconf CLK_TCK`, asked once; 100 (the value on every mainstream Linux) when unavailable. */
@@ -23,6 +23,7 @@ export const makeLinuxProcessWatch = (procRoot: string, pid: number, clockTick: 
   const dir = `${procRoot}/${pid}`
   const opened: Array<KernelFile> = []
   let dirFd = -1
+  let startNs = 0n
   const close = () => {
     for (const f of opened) f.close()
     opened.length = 0
@@ -48,25 +49,29 @@ export const makeLinuxProcessWatch = (procRoot: string, pid: number, clockTick: 
     close()
     throw new ProcessStatsError({ pid, message: `failed to open ${dir}: ${errorText(e)}` })
   }
+  // the ctime of /proc/<pid>: read once, as the open descriptor pins the inode it belongs to
+  try {
+    startNs = fs.fstatSync(dirFd, { bigint: true }).ctimeNs
+  } catch (e) {
+    close()
+    throw new ProcessStatsError({ pid, message: `failed to stat ${dir}: ${errorText(e)}` })
+  }
   return {
     pid,
     sample: Effect.suspend(() => {
       if (dirFd < 0) return Effect.fail(new ProcessStatsError({ pid, message: "watch closed" }))
-      let parsed
+      // each file is parsed straight from the shared buffer, before the next read reuses it
       try {
-        parsed = linuxProcessSample({
-          stat: stat.read(),
-          statm: statm.read(),
-          status: status.read(),
-          startNs: fs.fstatSync(dirFd, { bigint: true }).ctimeNs,
-          clockTick
-        })
+        const s = parseStat(KernelFile.buffer, stat.readBytes())
+        if (Either.isLeft(s)) return Effect.fail(new ProcessStatsError({ pid, message: `${s.left} (${dir})` }))
+        const m = parseStatm(KernelFile.buffer, statm.readBytes())
+        if (Either.isLeft(m)) return Effect.fail(new ProcessStatsError({ pid, message: `${m.left} (${dir})` }))
+        const st = parseStatus(KernelFile.buffer, status.readBytes())
+        if (Either.isLeft(st)) return Effect.fail(new ProcessStatsError({ pid, message: `${st.left} (${dir})` }))
+        return Effect.succeed(linuxProcessSample(s.right, m.right, st.right, startNs, clockTick))
       } catch (e) {
         return Effect.fail(new ProcessStatsError({ pid, message: `error reading ${dir}: ${errorText(e)}` }))
       }
-      return Either.isRight(parsed)
-        ? Effect.succeed(parsed.right)
-        : Effect.fail(new ProcessStatsError({ pid, message: `${parsed.left} (${dir})` }))
     }),
     close: Effect.sync(close)
   }
