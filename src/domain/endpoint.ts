@@ -3,7 +3,9 @@
  * text the reference logs for a command (`Vmm_commands.pp`).
  */
 import type { Command } from "./command.js"
+import { unsignedText } from "./ocaml-text.js"
 import { policyDisplay } from "./policy-rules.js"
+import { sortedNumbers } from "./sets.js"
 import type { BlockSpec, FailBehaviour, NetSpec, UnikernelArguments, UnikernelConfig } from "./unikernel.js"
 
 export type Service = "vmmd" | "console" | "stats"
@@ -37,38 +39,50 @@ export const endpointOf = (command: Command): Endpoint => {
 export const socketFileOf = (service: Service): string =>
   service === "vmmd" ? "vmmd.sock" : service === "console" ? "console.sock" : "stat.sock"
 
+/** `Ptime.pp_rfc3339 ()`: whole seconds, the unknown-offset designator `-00:00`. */
+const rfc3339 = (d: Date): string => `${d.toISOString().slice(0, 19)}-00:00`
+
 const failText = (f: FailBehaviour): string =>
-  f._tag === "Quit" ? "quit" : `restart ${f.exitCodes === null ? "all except 1" : f.exitCodes.join(", ")}`
+  f._tag === "Quit"
+    ? "quit"
+    : `restart ${f.exitCodes === null ? "all except 1" : sortedNumbers(f.exitCodes).join(", ")}`
 
 const blockText = (b: BlockSpec): string =>
-  `${b.name} -> ${b.device ?? b.name}${b.sectorSize === null ? "" : ` (sector size ${b.sectorSize})`}`
+  `${b.name} -> ${b.device ?? b.name}${b.sectorSize === null ? "" : `, sector-size: ${b.sectorSize}`}`
 
-const netText = (n: NetSpec): string => `${n.netif} -> ${n.bridge ?? n.netif}${n.mac === null ? "" : ` (mac ${n.mac})`}`
-
-const argumentsText = (a: UnikernelArguments): string =>
-  `fail behaviour ${failText(a.failBehaviour)} startup at ${a.startup ?? "not specified"} add_name ${a.addName} ` +
-  `CPUids ${a.cpuids.join(", ")} ${a.memory} MB memory block devices ${a.blockDevices.map(blockText).join(", ")} ` +
-  `bridge ${a.bridges.map(netText).join(", ")} #cpus ${a.numcpus} linux_boot ${a.linuxBootPartition ?? "not specified"}`
-
-const configText = (c: UnikernelConfig): string =>
-  `typ ${c.typ === "solo5" ? "solo5" : "BHyve"} compression ${c.compressed} image ${c.image.length} bytes ${argumentsText(c)}`
+const netText = (n: NetSpec): string => `${n.netif} -> ${n.bridge ?? n.netif}${n.mac === null ? "" : `@${n.mac}`}`
 
 /**
- * `Vmm_commands.pp` on one line. The reference's Format boxes may break a long configuration
- * over several lines; for logs we keep it on one.
+ * The body shared by `Unikernel.pp_config` and `pp_arguments`; they differ only in the name
+ * of the last field (`linux_boot` vs `linux_boot_partition`).
+ */
+const argumentsBody = (a: UnikernelArguments, linuxBootLabel: string): string =>
+  `fail behaviour ${failText(a.failBehaviour)} startup at ${a.startup ?? "not specified"} add_name ${a.addName} ` +
+  `CPUids ${sortedNumbers(a.cpuids).join(", ")} ${a.memory} MB memory ` +
+  `block devices ${a.blockDevices.map(blockText).join(", ")} bridge ${a.bridges.map(netText).join(", ")} ` +
+  `#cpus ${unsignedText(a.numcpus)} ${linuxBootLabel} ${a.linuxBootPartition ?? "not specified"}`
+
+const configText = (c: UnikernelConfig): string =>
+  `typ ${c.typ === "solo5" ? "solo5" : "BHyve"} compression ${c.compressed} image ${c.image.length} bytes ` +
+  argumentsBody(c, "linux_boot")
+
+/**
+ * `Vmm_commands.pp ~verbose:false` (argv not shown). The reference's Format break hints wrap a
+ * long configuration over lines at column 78, which depends on where the text is embedded;
+ * ours is always one line, with a space at every break hint (used in logs and error texts).
  */
 export const commandText = (command: Command): string => {
   switch (command._tag) {
     case "ConsoleAdd":
-      return `console add (max unikernels ${command.n})`
+      return `console add (max unikernels ${unsignedText(command.n)})`
     case "ConsoleSubscribe":
       return command.query._tag === "Count"
         ? `console subscribe number ${command.query.count}`
-        : `console subscribe since ${command.query.since.toISOString()}`
+        : `console subscribe since ${rfc3339(command.query.since)}`
     case "ConsoleListInactive":
       return "console list inactive available ringbuffers"
     case "StatsAdd":
-      return `stats add: vmm device ${command.vmmdev} pid ${command.pid} taps ${command.taps.map((t) => `${t.bridge} -> ${t.tap}`).join(", ")}`
+      return `stats add: vmm device ${command.vmmdev} pid ${command.pid} taps ${command.taps.map((t) => `${t.bridge}: ${t.tap}`).join(", ")}`
     case "StatsRemove":
       return "stat remove"
     case "StatsSubscribe":
@@ -88,7 +102,9 @@ export const commandText = (command: Command): string => {
     case "UnikernelForceCreate":
       return `unikernel force create ${configText(command.config)}`
     case "UnikernelRestart":
-      return command.args === null ? "unikernel restart" : `unikernel restart ${argumentsText(command.args)}`
+      return command.args === null
+        ? "unikernel restart"
+        : `unikernel restart ${argumentsBody(command.args, "linux_boot_partition")}`
     case "UnikernelGet":
       return `unikernel get compress level ${command.level}`
     case "PolicyInfo":
@@ -108,9 +124,9 @@ export const commandText = (command: Command): string => {
     case "BlockDump":
       return `block dump, compress level ${command.level}`
     case "OldBlockAdd":
-      return `old block add ${command.size} compressed ${command.compressed}`
+      return `old block add ${command.size} (compressed ${command.compressed} data ${command.data === null ? "no data" : command.data.length})`
     case "OldBlockSet":
-      return `old block set compressed ${command.compressed}`
+      return `old block set compressed ${command.compressed} ${command.data.length} bytes`
     case "OldBlockDump":
       return `old block dump, compress level ${command.level}`
   }
