@@ -11,9 +11,8 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Options } from "@effect/cli"
 import { Effect, Option } from "effect"
+import { type Service, socketFileOf } from "../domain/endpoint.js"
 import { ClientExit, ExitCode } from "./exit-code.js"
-
-export type Service = "vmmd" | "console" | "stats"
 
 export type Destination =
   /** `socket`: `None` = the service's default socket under `tmpdir`; `Some("-")` = print and stop. */
@@ -25,9 +24,8 @@ export const defaultTmpdir = (): string =>
 export const defaultDbdir = (): string =>
   process.platform === "freebsd" || process.platform === "darwin" ? "/var/db/albatross" : "/var/lib/albatross"
 
-/** Socket file of each daemon under `<tmpdir>/util/` (albatross's names). */
-export const socketPath = (tmpdir: string, service: Service): string =>
-  path.join(tmpdir, "util", service === "vmmd" ? "vmmd.sock" : service === "console" ? "console.sock" : "stat.sock")
+/** Socket of each daemon: `<tmpdir>/util/<vmmd|console|stat>.sock`. */
+export const socketPath = (tmpdir: string, service: Service): string => path.join(tmpdir, "util", socketFileOf(service))
 
 /** cmdliner's `Arg.dir`: the directory must exist when given. */
 export const checkDirectory = (dir: string): Effect.Effect<string, ClientExit> =>

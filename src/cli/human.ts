@@ -4,6 +4,7 @@
  */
 import type { Name } from "../domain/name.js"
 import type { Policy } from "../domain/policy.js"
+import { policyDisplay } from "../domain/policy-rules.js"
 import type { Data, Success } from "../domain/reply.js"
 import type { IfData, KinfoMem, Rusage, Stats } from "../domain/stats.js"
 import type { BlockSpec, FailBehaviour, NetSpec, Typ, UnikernelConfig, UnikernelInfo } from "../domain/unikernel.js"
@@ -27,10 +28,7 @@ const optionText = <A>(value: A | null, show: (a: A) => string, none: string): s
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex")
 
 /** `Policy.pp` */
-export const policyText = (p: Policy): string =>
-  `policy: ${p.unikernels} unikernels ${p.cpuids.join(",")} CPUids ${p.memory} MB memory ` +
-  `${p.block === null ? "no" : `${p.block} MB`} block` +
-  `${p.bridges.length === 0 ? "" : ", bridges: "}${p.bridges.join(", ")}`
+export const policyText = (p: Policy): string => policyDisplay(p)
 
 const blockInfoText = (b: UnikernelInfo["blockDevices"][number]): string =>
   `${b.unikernelDevice} -> ${b.hostDevice} (sector-size: ${b.sectorSize} bytes, size ${b.size} MB)`

@@ -10,8 +10,8 @@
 import { Effect, Either, Option } from "effect"
 import type { Command } from "../domain/command.js"
 import type { Name } from "../domain/name.js"
+import { commandText, endpointOf } from "../domain/endpoint.js"
 import { type Header, type Payload, PROTOCOL_VERSION, type Wire } from "../domain/wire.js"
-import { endpointOf } from "./endpoint.js"
 import { connectUnix, type Connection } from "../net/connection.js"
 import { encodeWireSync } from "../wire/index.js"
 import { app, ClientEnv, error, json, rawStdout, warn } from "./client-env.js"
@@ -55,7 +55,7 @@ const handleMessage = (wire: Wire, state: ReadState): Effect.Effect<Step, never,
     const env = yield* ClientEnv
     const { header, payload } = wire
     if (payload._tag === "Command") {
-      yield* error(`received unexpected command for ${header.name.display()}: ${payload.command._tag}`)
+      yield* error(`received unexpected command host ${header.name.display()}: ${commandText(payload.command)}`)
       return stop(ExitCode.internalError)
     }
     yield* json(messageJson(header, payload))

@@ -159,7 +159,7 @@ describe("unikernel subcommands", () => {
       [["create", "a", plainImage, "--typ", "xen"], ""],
       [["create", "a", plainImage, "--mem", "lots"], ""],
       [["create", "a", plainImage, "--compression-level", "10"], "must be between 0 and 9"],
-      [["create", "a", smallData], "error during ELF parsing"]
+      [["create", "a", smallData], "not an ELF file"]
     ]
     for (const [args, text] of cases) {
       const r = await run(...args, "--socket", "-")

@@ -2,21 +2,13 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Either, Option } from "effect"
 import type { Policy } from "../../domain/policy.js"
+import { usable } from "../../domain/policy-rules.js"
 import { error, warn } from "../client-env.js"
 import { destinationOptions, resolveDestination } from "../destination.js"
 import { ExitCode } from "../exit-code.js"
 import { runHandler, sendCommand } from "../handler.js"
 import { intSet, isSet, pathArg, pathOption, repeatedIntegers, stringSet } from "../options.js"
 import { execute } from "../session.js"
-
-/** `Policy.usable` (spec §2.1), until the shared domain rules exist. */
-export const usable = (p: Policy): Either.Either<void, string> => {
-  if (p.unikernels <= 0n) return Either.left("Unusable policy with no unikernels")
-  if (p.cpuids.length === 0) return Either.left("Unusable policy with no CPUids")
-  if (p.memory <= 16) return Either.left(`Unusable policy with memory ${p.memory} MB <= 16 MB`)
-  if (p.block !== null && p.block < 0) return Either.left(`Unusable policy with block ${p.block} MB < 0 MB`)
-  return Either.right(undefined)
-}
 
 export const policyCommand = Command.make("policy", { path: pathOption, ...destinationOptions }, (a) =>
   sendCommand(a, a.path, { _tag: "PolicyInfo" })

@@ -12,7 +12,7 @@ import { ExitCode } from "../exit-code.js"
 import { deflate } from "../files.js"
 import { runHandler } from "../handler.js"
 import { wirePieces } from "../human.js"
-import { devicesMatch, readManifest } from "../manifest.js"
+import { manifestMatches } from "../manifest.js"
 import { compressionOption, nameArg } from "../options.js"
 import { outputSingle, request } from "../session.js"
 
@@ -153,7 +153,7 @@ export const updateCommand = Command.make(
           return ExitCode.httpFailed
         }
         const config = updatedConfig(info, binary.right, false)
-        const matches = Either.flatMap(readManifest(binary.right), (m) => devicesMatch(m, config.bridges, config.blockDevices))
+        const matches = manifestMatches(binary.right, config.bridges, config.blockDevices)
         if (Either.isLeft(matches)) {
           yield* error(`manifest failed: ${matches.left}`)
           return ExitCode.internalError
