@@ -7,9 +7,9 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Either } from "effect"
 import { Name } from "../../../src/domain/name.js"
-import type { UnikernelConfig } from "../../../src/domain/unikernel.js"
 import type { Wire } from "../../../src/domain/wire.js"
 import { encodeWireSync } from "../../../src/wire/index.js"
+import { type Json, wireFromJson } from "../../support/vector-values.js"
 import type { ScriptedConnection, ScriptStep } from "./stub-daemon.js"
 
 export const vectorsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../shared/vectors")
@@ -62,47 +62,18 @@ export const omittedSize = (text: string): number => {
 /** Deterministic stand-in for an image the recording does not redistribute. */
 export const fakeImage = (size: number): Uint8Array => new Uint8Array(size).map((_, i) => (i * 131 + 17) & 0xff)
 
-interface JsonConfig {
-  readonly typ: "solo5" | "bhyve"
-  readonly compressed: boolean
-  readonly fail_behaviour: { readonly kind: "quit" } | { readonly kind: "restart"; readonly exit_codes: Array<number> | null }
-  readonly startup: number | null
-  readonly add_name: boolean
-  readonly cpuids: Array<number>
-  readonly memory: number
-  readonly block_devices: Array<{ readonly name: string; readonly device: string | null; readonly sector_size: number | null }>
-  readonly bridges: Array<{ readonly name: string; readonly bridge: string | null; readonly mac: string | null }>
-  readonly argv: Array<string> | null
-  readonly numcpus: number
-  readonly linux_boot_partition: string | null
-}
-
-/** A recorded create command, with the image replaced by `image`. */
+/** A recorded create command (its image omitted from the recording), carrying `image` instead. */
 export const createWire = (value: JsonWire, image: Uint8Array): Wire => {
-  const command = value.payload["command"] as { cmd: string; config: JsonConfig }
-  const c = command.config
-  const config: UnikernelConfig = {
-    typ: c.typ,
-    compressed: c.compressed,
-    image,
-    failBehaviour: c.fail_behaviour.kind === "quit" ? { _tag: "Quit" } : { _tag: "Restart", exitCodes: c.fail_behaviour.exit_codes },
-    startup: c.startup,
-    addName: c.add_name,
-    cpuids: c.cpuids,
-    memory: c.memory,
-    blockDevices: c.block_devices.map((b) => ({ name: b.name, device: b.device, sectorSize: b.sector_size })),
-    bridges: c.bridges.map((b) => ({ netif: b.name, bridge: b.bridge, mac: b.mac })),
-    argv: c.argv,
-    numcpus: c.numcpus,
-    linuxBootPartition: c.linux_boot_partition
-  }
-  return {
-    header: { version: value.header.version, sequence: BigInt(value.header.sequence), name: nameOf(value.header.name) },
-    payload: {
-      _tag: "Command",
-      command: command.cmd === "unikernel_force_create" ? { _tag: "UnikernelForceCreate", config } : { _tag: "UnikernelCreate", config }
-    }
-  }
+  const command = value.payload["command"] as { readonly config: Record<string, Json> }
+  const withoutImage = {
+    ...value,
+    payload: { ...value.payload, command: { ...command, config: { ...command.config, image: "" } } }
+  } as unknown as Json
+  const wire = wireFromJson(withoutImage)
+  if (wire.payload._tag !== "Command") throw new Error("not a command")
+  const c = wire.payload.command
+  if (c._tag !== "UnikernelCreate" && c._tag !== "UnikernelForceCreate") throw new Error(`not a create: ${c._tag}`)
+  return { ...wire, payload: { _tag: "Command", command: { ...c, config: { ...c.config, image } } } }
 }
 
 /** A server frame the recording omitted (it carried an image): rebuilt around `fakeImage`. */
