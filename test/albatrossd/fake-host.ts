@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto"
 import * as zlib from "node:zlib"
-import { Deferred, Effect, Layer, Option } from "effect"
+import { Deferred, Effect, Layer, Option, Stream } from "effect"
 import { Name } from "../../src/domain/name.js"
 import type { Policy } from "../../src/domain/policy.js"
 import type { ProcessExit } from "../../src/domain/process-exit.js"
@@ -133,18 +133,27 @@ export const makeFakeHost = (options: { rootPolicy?: Policy; state?: PersistedSt
         })
       ),
     removeBlock: (name) => Effect.sync(() => void blocks.delete(name.toString())),
-    writeBlock: (name, size, data) =>
-      Effect.sync(() => {
+    setBlock: (name, size, compressed, chunks) =>
+      Effect.gen(function* () {
+        const parts = yield* Stream.runCollect(chunks)
+        const joined = Buffer.concat([...parts])
+        const data = compressed ? zlib.inflateSync(joined) : joined
+        if (data.length > size * 1024 * 1024) return yield* new HostError({ message: "stream exceeds size" })
         const bytes = new Uint8Array(size * 1024 * 1024)
         bytes.set(data)
         blocks.set(name.toString(), bytes)
       }),
-    readBlock: (name) =>
-      Effect.suspend(() => {
-        const b = blocks.get(name.toString())
-        return b === undefined ? Effect.fail(new HostError({ message: "no such file" })) : Effect.succeed(b)
-      }),
-    blockPath: (name) => `/db/block/${name.toString()}`,
+    dumpBlock: (name, level) =>
+      Stream.unwrap(
+        Effect.suspend(() => {
+          const b = blocks.get(name.toString())
+          if (b === undefined) return Effect.fail(new HostError({ message: "no such file" }))
+          const out = level > 0 ? new Uint8Array(zlib.deflateSync(b, { level })) : b
+          const pieces: Array<Uint8Array> = []
+          for (let off = 0; off < out.length; off += 65536) pieces.push(out.subarray(off, off + 65536))
+          return Effect.succeed(Stream.fromIterable(pieces))
+        })
+      ),
     readState: Effect.suspend(() =>
       stateBytes === undefined
         ? Effect.succeed(Option.none())

@@ -1,14 +1,18 @@
 /** The block device commands of spec §4.4 (streamed and legacy forms), §3.5, §5.8. */
 import * as zlib from "node:zlib"
-import { Effect, Option } from "effect"
+import { Effect, Option, Stream } from "effect"
 import type { Name } from "../../domain/name.js"
 import type { Connection } from "../../net/connection.js"
 import { type Daemon, locked, nameKey } from "./daemon.js"
+import { HostError } from "./host.js"
 import { err, ok, okString, type Outcome } from "./unikernel-commands.js"
 
 const MB = 1024 * 1024
 
 const inflate = (data: Uint8Array): Uint8Array => new Uint8Array(zlib.inflateSync(data))
+
+const isOutcome = (x: unknown): x is Outcome => typeof x === "object" && x !== null && "_tag" in x && (x._tag === "Ok" || x._tag === "Err")
+export { isOutcome }
 
 export const blockAdd = (d: Daemon, name: Name, size: number, data: Option.Option<Uint8Array>): Effect.Effect<Outcome> =>
   locked(
@@ -66,49 +70,25 @@ const usable = (d: Daemon, name: Name, verb: string): Outcome | number => {
   return b.size
 }
 
-/** Read the raw chunk stream (spec §6.3), inflating if asked, at most `limit` bytes. */
-const readStream = (conn: Connection, compressed: boolean, limit: number): Effect.Effect<Uint8Array, string> =>
-  Effect.gen(function* () {
-    const chunks: Array<Uint8Array> = []
-    let total = 0
-    for (;;) {
-      const chunk = yield* Effect.mapError(conn.readChunk, () => "error while reading stream")
-      if (Option.isNone(chunk)) break
-      chunks.push(chunk.value)
-      total += chunk.value.length
-      // compressed data is checked again after inflating; a raw stream is cut off as soon as it is too long
-      if (!compressed && total > limit) return yield* Effect.fail("stream exceeds size")
-      if (compressed && total > limit * 2 + 1024 * 1024) return yield* Effect.fail("stream exceeds size")
-    }
-    const joined = Buffer.concat(chunks)
-    if (!compressed) return new Uint8Array(joined)
-    const out = yield* Effect.try({
-      try: () => new Uint8Array(zlib.inflateSync(joined, { maxOutputLength: limit + 1 })),
-      catch: (e) => (String(e).includes("maxOutputLength") || String(e).includes("buffer") ? "stream exceeds size" : "error while reading stream")
-    })
-    if (out.length > limit) return yield* Effect.fail("stream exceeds size")
-    return out
-  })
+/** The raw chunk stream of spec §6.3 that follows a Block_set, up to its zero-length frame. */
+const chunkStream = (conn: Connection): Stream.Stream<Uint8Array, HostError> =>
+  Stream.repeatEffectOption(
+    conn.readChunk.pipe(
+      Effect.mapError(() => Option.some(new HostError({ message: "error while reading stream" }))),
+      Effect.flatMap((chunk) => (Option.isSome(chunk) ? Effect.succeed(chunk.value) : Effect.fail(Option.none())))
+    )
+  )
 
 /**
- * Block_set: checks under the lock, then the stream (no lock held while the client sends),
- * then the write under the lock. Unlike the reference, the old content survives a failed stream.
+ * Block_set: checks under the lock, then the stream is written while the client sends it
+ * (without holding the lock: a slow client must not stop the daemon).
  */
 export const blockSet = (d: Daemon, conn: Connection, name: Name, compressed: boolean): Effect.Effect<Outcome> =>
   Effect.gen(function* () {
     const size = yield* locked(d, Effect.sync(() => usable(d, name, "set")))
     if (typeof size !== "number") return size
-    const data = yield* Effect.either(readStream(conn, compressed, size * MB))
-    if (data._tag === "Left") return err(data.left)
-    return yield* locked(
-      d,
-      Effect.gen(function* () {
-        const again = usable(d, name, "set")
-        if (typeof again !== "number") return again
-        const w = yield* Effect.either(d.host.writeBlock(name, again, data.right))
-        return w._tag === "Left" ? err(w.left.message) : okString("set block device")
-      })
-    )
+    const w = yield* Effect.either(d.host.setBlock(name, size, compressed, chunkStream(conn)))
+    return w._tag === "Left" ? err(w.left.message) : okString("set block device")
   })
 
 export const oldBlockSet = (d: Daemon, name: Name, compressed: boolean, data: Uint8Array): Effect.Effect<Outcome> =>
@@ -117,32 +97,27 @@ export const oldBlockSet = (d: Daemon, name: Name, compressed: boolean, data: Ui
     Effect.gen(function* () {
       const size = usable(d, name, "set")
       if (typeof size !== "number") return size
-      let raw: Uint8Array
-      try {
-        raw = compressed ? inflate(data) : data
-      } catch (e) {
-        return err(`failed to uncompress: ${String(e)}`)
-      }
-      if (raw.length > size * MB) return err("data exceeds block size")
-      const w = yield* Effect.either(d.host.writeBlock(name, size, raw))
-      return w._tag === "Left" ? err(w.left.message) : okString("set block device")
+      const w = yield* Effect.either(d.host.setBlock(name, size, compressed, Stream.make(data)))
+      if (w._tag === "Right") return okString("set block device")
+      return err(w.left.message === "stream exceeds size" ? "data exceeds block size" : w.left.message)
     })
   )
 
-/** Block contents for a dump: the whole file, deflated when `level` > 0. */
-export const blockContents = (d: Daemon, name: Name, level: number): Effect.Effect<Outcome | Uint8Array> =>
+/** Checks for a dump (under the lock); the stream of the content when usable. */
+export const blockDumpStream = (d: Daemon, name: Name, level: number): Effect.Effect<Outcome | Stream.Stream<Uint8Array, HostError>> =>
   locked(
     d,
-    Effect.gen(function* () {
+    Effect.sync(() => {
       const size = usable(d, name, "dump")
-      if (typeof size !== "number") return size
-      const data = yield* Effect.either(d.host.readBlock(name))
-      if (data._tag === "Left") return err(data.left.message)
-      return level > 0 ? new Uint8Array(zlib.deflateSync(data.right, { level: Math.min(9, level) })) : data.right
+      return typeof size !== "number" ? size : d.host.dumpBlock(name, level)
     })
   )
 
 export const oldBlockDump = (d: Daemon, name: Name, level: number): Effect.Effect<Outcome> =>
-  Effect.map(blockContents(d, name, level), (r) =>
-    r instanceof Uint8Array ? ok({ _tag: "OldBlockDeviceImage", compressed: level > 0, image: r }) : r
-  )
+  Effect.gen(function* () {
+    const s = yield* blockDumpStream(d, name, level)
+    if (isOutcome(s)) return s
+    const chunks = yield* Effect.either(Stream.runCollect(s))
+    if (chunks._tag === "Left") return err(chunks.left.message)
+    return ok({ _tag: "OldBlockDeviceImage", compressed: level > 0, image: new Uint8Array(Buffer.concat([...chunks.right])) })
+  })

@@ -3,30 +3,34 @@
  * Policy_add; every reply echoes the request header; bad input is answered with a Failure
  * (header version 5, sequence 0, name ":") and the connection closed.
  */
-import { Effect, Either, Option } from "effect"
+import { Effect, Either, Option, Stream } from "effect"
 import type { Command } from "../../domain/command.js"
 import type { Header, Wire } from "../../domain/wire.js"
 import type { Connection } from "../../net/connection.js"
 import { failure, reply, success, UNKNOWN_REQUEST_HEADER } from "../../wire/reply.js"
-import { blockAdd, blockContents, blockInfo, blockRemove, blockSet, oldBlockAdd, oldBlockDump, oldBlockSet } from "./block-commands.js"
+import { blockAdd, blockDumpStream, blockInfo, blockRemove, blockSet, isOutcome, oldBlockAdd, oldBlockDump, oldBlockSet } from "./block-commands.js"
 import type { Daemon } from "./daemon.js"
 import { policyAdd, policyInfo, policyRemove } from "./policy-commands.js"
 import { create, destroy, forceCreate, get, info, type Outcome, restart } from "./unikernel-commands.js"
 
 const toWire = (header: Header, o: Outcome): Wire => (o._tag === "Ok" ? success(header, o.success) : failure(header, o.message))
 
-const DUMP_PIECE = 4096
-const DUMP_PIECE_COMPRESSED = 65536
-
 /** Spec §4.4 Block_dump: Success(Block_device_image), the data messages, then Block_data None. */
 const streamBlock = (d: Daemon, conn: Connection, header: Header, level: number) =>
   Effect.gen(function* () {
-    const contents = yield* blockContents(d, header.name, level)
-    if (!(contents instanceof Uint8Array)) return yield* conn.writeWire(toWire(header, contents))
+    const contents = yield* blockDumpStream(d, header.name, level)
+    if (isOutcome(contents)) return yield* conn.writeWire(toWire(header, contents))
     yield* conn.writeWire(success(header, { _tag: "BlockDeviceImage", compressed: level !== 0 }))
-    const piece = level !== 0 ? DUMP_PIECE_COMPRESSED : DUMP_PIECE
-    for (let off = 0; off < contents.length; off += piece)
-      yield* conn.writeWire(reply(header, { _tag: "Data", data: { _tag: "BlockData", data: contents.subarray(off, off + piece) } }))
+    const streamed = yield* Effect.either(
+      Stream.runForEach(contents, (piece) =>
+        Effect.mapError(conn.writeWire(reply(header, { _tag: "Data", data: { _tag: "BlockData", data: piece } })), (e) => ({ write: e }))
+      )
+    )
+    if (streamed._tag === "Left") {
+      // a client that went away cancels the reader; a reader error is reported after the data
+      if ("write" in streamed.left) return
+      return yield* conn.writeWire(failure(header, "streaming block device"))
+    }
     yield* conn.writeWire(reply(header, { _tag: "Data", data: { _tag: "BlockData", data: null } }))
   })
 

@@ -4,7 +4,7 @@
  * host services, the tests build an in-memory one. Keeping the port narrow is what lets the
  * create flow own its cleanup (a half-made unikernel releases exactly what it made).
  */
-import { Context, Data, type Effect, type Option } from "effect"
+import { Context, Data, type Effect, type Option, type Stream } from "effect"
 import type { Policy } from "../../domain/policy.js"
 import type { ProcessExit } from "../../domain/process-exit.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
@@ -64,11 +64,18 @@ export interface VmmHost {
   /** Spec §5.8: create with optional content, truncated to `size` MB. */
   readonly createBlock: (name: Name, size: number, data: Option.Option<Uint8Array>) => Effect.Effect<void, HostError>
   readonly removeBlock: (name: Name) => Effect.Effect<void, HostError>
-  /** Replace the content (already inflated), then truncate/extend to `size` MB. */
-  readonly writeBlock: (name: Name, size: number, data: Uint8Array) => Effect.Effect<void, HostError>
-  readonly readBlock: (name: Name) => Effect.Effect<Uint8Array, HostError>
-  /** `<dbdir>/block/<name>`. */
-  readonly blockPath: (name: Name) => string
+  /**
+   * Replace the content with `chunks` (inflated when `compressed`); more than `size` MB fails
+   * with `stream exceeds size`; then the file is truncated/extended to `size` MB.
+   */
+  readonly setBlock: (
+    name: Name,
+    size: number,
+    compressed: boolean,
+    chunks: Stream.Stream<Uint8Array, HostError>
+  ) => Effect.Effect<void, HostError>
+  /** The content, deflated at `level` when level > 0, in chunks of at most 65536 bytes. */
+  readonly dumpBlock: (name: Name, level: number) => Stream.Stream<Uint8Array, HostError>
   /** `None` when there is no state file. */
   readonly readState: Effect.Effect<Option.Option<PersistedState>, HostError>
   /** Atomic: previous `state` becomes `state.bak`; on disk when this completes. */
