@@ -3,7 +3,7 @@ import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Effect, Either, Option } from "effect"
 import { Name } from "../../domain/name.js"
 import { daemonLogger } from "../stats/log.js"
-import { quietOption, tmpdirOption, verboseOption } from "../stats/cli.js"
+import { colorOption, quietOption, tmpdirOption, verboseOption, verbosityOption } from "../stats/cli.js"
 import { runInflux } from "./client.js"
 import { parseHostPort } from "./endpoint.js"
 import { httpWriter, tcpWriter, type LineWriter } from "./writer.js"
@@ -58,13 +58,24 @@ export const chooseWriter = (
 
 export const influxCommand = Command.make(
   "albatross-influx",
-  { influx, influxUrl, influxToken, name, noDropPath, tmpdir: tmpdirOption, verbose: verboseOption, quiet: quietOption },
+  {
+    influx,
+    influxUrl,
+    influxToken,
+    name,
+    noDropPath,
+    tmpdir: tmpdirOption,
+    verbose: verboseOption,
+    quiet: quietOption,
+    verbosity: verbosityOption,
+    color: colorOption
+  },
   (o) =>
     Either.match(chooseWriter(o.influx, o.influxUrl, o.influxToken), {
       onLeft: (message) => Effect.fail(new InfluxUsageError(message)),
       onRight: (writer) =>
         runInflux({ tmpdir: o.tmpdir, name: o.name, noDropPath: o.noDropPath, writer }).pipe(
-          Effect.provide((daemonLogger("albatross-influx", o.verbose, o.quiet)))
+          Effect.provide((daemonLogger("albatross-influx", o.verbose, o.quiet, Option.getOrUndefined(o.verbosity))))
         )
     })
 ).pipe(Command.withDescription("Albatross Influx connector: pushes the statistics of albatross-stats to InfluxDB"))

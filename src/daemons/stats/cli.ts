@@ -24,6 +24,15 @@ export const tmpdirOption = Options.directory("tmpdir", { exists: "yes" }).pipe(
 )
 export const verboseOption = Options.boolean("verbose").pipe(Options.withAlias("v"), Options.withDescription("Log debug messages"))
 export const quietOption = Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("Log errors only"))
+export const verbosityOption = Options.choice("verbosity", ["quiet", "error", "warning", "info", "debug"]).pipe(
+  Options.optional,
+  Options.withDescription("Log level (overrides -v and -q)")
+)
+/** Accepted for command-line compatibility; the logs are plain text. */
+export const colorOption = Options.choice("color", ["auto", "always", "never"]).pipe(
+  Options.optional,
+  Options.withDescription("Accepted for compatibility; logs are never colored")
+)
 
 const interval = Options.float("interval").pipe(
   Options.withDefault(10),
@@ -37,7 +46,16 @@ const systemd = Options.boolean("systemd-socket-activation").pipe(
 
 export const statsCommand = Command.make(
   "albatross-stats",
-  { interval, tmpdir: tmpdirOption, gatherBhyve, systemd, verbose: verboseOption, quiet: quietOption },
+  {
+    interval,
+    tmpdir: tmpdirOption,
+    gatherBhyve,
+    systemd,
+    verbose: verboseOption,
+    quiet: quietOption,
+    verbosity: verbosityOption,
+    color: colorOption
+  },
   (o) =>
     runStatsDaemon({
       tmpdir: o.tmpdir,
@@ -46,6 +64,6 @@ export const statsCommand = Command.make(
       systemdSocketActivation: o.systemd
     }).pipe(
       Effect.tapError((e) => Effect.logError(e.message)),
-      Effect.provide(Layer.merge(hostSources(), daemonLogger("albatross-stats", o.verbose, o.quiet)))
+      Effect.provide(Layer.merge(hostSources(), daemonLogger("albatross-stats", o.verbose, o.quiet, Option.getOrUndefined(o.verbosity))))
     )
 ).pipe(Command.withDescription("Statistics collection of unikernels"))

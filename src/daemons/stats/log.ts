@@ -4,7 +4,18 @@ import { Layer, Logger, LogLevel } from "effect"
 const text = (message: unknown): string =>
   Array.isArray(message) ? message.map((m) => (typeof m === "string" ? m : String(m))).join(" ") : String(message)
 
-export const daemonLogger = (program: string, verbose: boolean, quiet: boolean): Layer.Layer<never> =>
+export type Verbosity = "quiet" | "error" | "warning" | "info" | "debug"
+
+const LEVELS: Record<Verbosity, LogLevel.LogLevel> = {
+  quiet: LogLevel.None,
+  error: LogLevel.Error,
+  warning: LogLevel.Warning,
+  info: LogLevel.Info,
+  debug: LogLevel.Debug
+}
+
+/** `--verbosity` wins over `-v` (debug) and `-q` (errors only); the default is info. */
+export const daemonLogger = (program: string, verbose: boolean, quiet: boolean, verbosity?: Verbosity): Layer.Layer<never> =>
   Layer.merge(
     Logger.replace(
       Logger.defaultLogger,
@@ -12,5 +23,7 @@ export const daemonLogger = (program: string, verbose: boolean, quiet: boolean):
         process.stderr.write(`${program}: [${logLevel.label}] ${text(message)}\n`)
       })
     ),
-    Logger.minimumLogLevel(verbose ? LogLevel.Debug : quiet ? LogLevel.Error : LogLevel.Info)
+    Logger.minimumLogLevel(
+      verbosity !== undefined ? LEVELS[verbosity] : verbose ? LogLevel.Debug : quiet ? LogLevel.Error : LogLevel.Info
+    )
   )
