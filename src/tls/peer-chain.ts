@@ -11,7 +11,8 @@
 import { Either, Option } from "effect"
 import type { Command } from "../domain/command.js"
 import { commandText } from "../domain/endpoint.js"
-import { Name, parseLabel, parsePath } from "../domain/name.js"
+import { Name, parseLabel, parsePath, pathToString } from "../domain/name.js"
+import { isSmaller } from "../domain/policy-rules.js"
 import type { Policy } from "../domain/policy.js"
 import { commonName, readAlbatrossExtension, type Certificate } from "./certs.js"
 
@@ -96,6 +97,13 @@ const extractPolicies = (
     if (emptyCn(cn)) return Either.left("policy add may not have an empty name")
     const label = parseLabel(cn!)
     if (Either.isLeft(label)) return Either.left(label.left)
+    // deliberate addition: a sub-CA may not delegate more than it was given (the reference
+    // left this to vmmd, after installing the bigger policy's children first)
+    const parent = policies[0]
+    if (parent !== undefined) {
+      const smaller = isSmaller(parent.policy, command.policy)
+      if (Either.isLeft(smaller)) return Either.left(`policy of ${pathToString([...path, label.right])}: ${smaller.left}`)
+    }
     path = [...path, label.right]
     policies.unshift({ path, policy: command.policy })
   }
@@ -117,8 +125,11 @@ const leafName = (adminPath: ReadonlyArray<string>, cn: string | undefined, comm
 }
 
 /** §10.3 on a chain given leaf first, as verified (`[leaf, intermediate_k, …, intermediate_1, CA]`). */
-export const authorityOf = (chain: ReadonlyArray<Certificate>): Either.Either<Authority, string> => {
-  if (chain.length >= MAX_CHAIN_LENGTH) return Either.left("certificate chain too long")
+export const authorityOf = (chain: ReadonlyArray<Certificate>): Either.Either<Authority, string> =>
+  chain.length >= MAX_CHAIN_LENGTH ? Either.left("certificate chain too long") : authorityFromPath(chain)
+
+/** As `authorityOf`, for a chain whose length was checked already (a verified path, CA included). */
+export const authorityFromPath = (chain: ReadonlyArray<Certificate>): Either.Either<Authority, string> => {
   const [leaf, ...rest] = chain
   if (leaf === undefined) return Either.left("empty chain")
   return Either.flatMap(extractPolicies([...rest].reverse()), ({ path, policies }) => {

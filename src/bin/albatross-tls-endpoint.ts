@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/** albatross-tls-endpoint: remote management over mutually authenticated TLS 1.3 (spec §10). */
+import { Command, ValidationError } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
+import { versionText } from "../cli/version.js"
+import { endpointCommand } from "../daemons/tls-endpoint/cli.js"
+
+// a client that goes away must not kill the endpoint
+process.on("SIGPIPE", () => {})
+
+Command.run(endpointCommand, { name: "albatross-tls-endpoint", version: versionText() })(process.argv).pipe(
+  Effect.catchAll((e) =>
+    Effect.sync(() => {
+      process.exitCode = ValidationError.isValidationError(e) ? 124 : 1
+    })
+  ),
+  Effect.provide(NodeContext.layer),
+  NodeRuntime.runMain({ disablePrettyLogger: true })
+)
