@@ -1,0 +1,50 @@
+/**
+ * Fifo on a POSIX host. Node has no mkfifo(2) binding, so the FIFO is made by the `mkfifo`
+ * utility (coreutils on Linux, base system on FreeBSD) run through the CommandRunner:
+ * `mkfifo -m 0640 <path>` sets exactly 0640 regardless of the umask (both implementations
+ * apply -m without the umask), which is what the reference achieves by lowering its umask
+ * around mkfifo(2). The alternative, a native addon, would need a compiler at install time.
+ * The errno text is taken from the utility's message (`...: No such file or directory`).
+ */
+import { rm, stat } from "node:fs/promises"
+import { Effect, Layer } from "effect"
+import { CommandRunner, type CommandRunnerService } from "../../services/command-runner.js"
+import { Fifo, FifoError, type FifoService } from "../../services/fifo.js"
+import { errnoText } from "./errno-text.js"
+
+export const FIFO_MODE = "0640"
+
+/** The errno text at the end of a mkfifo(1) message: the part after the last `: `. */
+export const mkfifoErrnoText = (stderr: string): string => {
+  const line = stderr.trim().split("\n")[0] ?? ""
+  const i = line.lastIndexOf(": ")
+  return i < 0 ? line : line.slice(i + 2)
+}
+
+export const makePosixFifo = (runner: CommandRunnerService): FifoService => ({
+  create: (path) =>
+    Effect.gen(function* () {
+      const existing = yield* Effect.promise(() =>
+        stat(path).then(
+          (s) => (s.isFIFO() ? "fifo" : "other"),
+          () => "absent" as const
+        )
+      )
+      if (existing === "fifo") return
+      if (existing === "other") return yield* new FifoError({ message: `file ${path} exists and is not a fifo` })
+      const result = yield* Effect.mapError(
+        runner.run(["mkfifo", "-m", FIFO_MODE, path]),
+        (e) => new FifoError({ message: `file ${path} error in mkfifo: ${e.message}` })
+      )
+      if (result.exitCode !== 0) {
+        return yield* new FifoError({ message: `file ${path} error in mkfifo: ${mkfifoErrnoText(result.stderr)}` })
+      }
+    }),
+  remove: (path) =>
+    Effect.tryPromise({
+      try: () => rm(path, { force: true }),
+      catch: (e) => new FifoError({ message: `file ${path} error in unlink: ${errnoText(e)}` })
+    })
+})
+
+export const FifoLive: Layer.Layer<Fifo, never, CommandRunner> = Layer.effect(Fifo, Effect.map(CommandRunner, makePosixFifo))

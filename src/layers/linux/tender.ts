@@ -1,0 +1,171 @@
+/**
+ * Tender on a POSIX host (spec §5.4 steps 4-5, §5.6, §5.7). Linux and FreeBSD share it; only
+ * FreeBSD runs bhyve.
+ */
+import { spawn } from "node:child_process"
+import { constants } from "node:fs"
+import { mkdtemp, open, rm, writeFile } from "node:fs/promises"
+import { constants as osConstants, tmpdir } from "node:os"
+import { join } from "node:path"
+import { Deferred, Effect, Exit, Layer } from "effect"
+import type { ProcessExit } from "../../domain/process-exit.js"
+import { CommandRunner, type CommandRunnerService, commandLine, runChecked } from "../../services/command-runner.js"
+import { HostPaths, type HostPathsConfig } from "../../services/host-paths.js"
+import { Tender, TenderError, type TenderHandle, type TenderService } from "../../services/tender.js"
+import { bhyvectlDestroyArgv, bhyveloadArgv, grubBhyveArgv, grubDeviceMap } from "../../services/tender-argv.js"
+import { errnoText } from "./errno-text.js"
+import { findOnPath, isExecutableFile } from "./path-lookup.js"
+
+/** Whether `--version` output has a line of exactly `ABI version <abi>` (three space-separated words). */
+export const versionOutputMatches = (output: string, abi: number): boolean =>
+  output.split("\n").some((line) => {
+    const words = line.split(" ")
+    return words.length === 3 && words[0] === "ABI" && words[1] === "version" && /^[0-9]+$/.test(words[2]!) && Number(words[2]) === abi
+  })
+
+/** Lines as Bos `out_lines` gives them: split on newlines, without a trailing empty line. */
+const outputLines = (output: string): string =>
+  (output.endsWith("\n") ? output.slice(0, -1) : output).split("\n").join("\n")
+
+/** Signal number of a signal name, as waitpid would have reported it. */
+export const signalNumber = (name: NodeJS.Signals | null): number =>
+  name === null ? 0 : (osConstants.signals as Readonly<Partial<Record<string, number>>>)[name] ?? 0
+
+export const processExitOf = (code: number | null, signal: NodeJS.Signals | null): ProcessExit =>
+  code !== null ? { _tag: "Exit", code } : { _tag: "Signal", signal: signalNumber(signal) }
+
+export interface TenderOptions {
+  readonly os: "Linux" | "FreeBSD"
+  readonly paths: HostPathsConfig
+  readonly runner: CommandRunnerService
+  /** PATH used for the lookup (default: the process's). */
+  readonly path?: string
+}
+
+export const makePosixTender = (options: TenderOptions): TenderService => {
+  const { paths, runner } = options
+  const run = (argv: ReadonlyArray<string>) =>
+    runChecked(argv).pipe(
+      Effect.provideService(CommandRunner, runner),
+      Effect.mapError((e) => new TenderError({ message: e.message }))
+    )
+
+  const lookup = (target: "hvt" | "spt", abi: number) =>
+    Effect.gen(function* () {
+      const base = `solo5-${target}`
+      const names = [`${base}.${abi}`, base]
+      let tender: string | undefined
+      for (const name of names) {
+        const inDb = join(paths.dbdir, name)
+        if (yield* Effect.promise(() => isExecutableFile(inDb))) {
+          tender = inDb
+          break
+        }
+        if ((yield* Effect.promise(() => findOnPath(name, options.path))) !== undefined) {
+          tender = name
+          break
+        }
+      }
+      if (tender === undefined) {
+        const looked = names.flatMap((n) => [join(paths.dbdir, n), n]).join(", ")
+        return yield* new TenderError({ message: `tender does not exist, looked for ${looked}` })
+      }
+      const argv = [tender, "--version"]
+      const result = yield* Effect.mapError(
+        runner.run(argv, { mergeStderr: true }),
+        (e) => new TenderError({ message: e.message })
+      )
+      if (result.exitCode !== 0) {
+        return yield* new TenderError({ message: `cmd ${commandLine(argv)} exited with ${result.exitCode ?? result.signal}` })
+      }
+      if (!versionOutputMatches(result.stdout, abi)) {
+        return yield* new TenderError({
+          message: `unexpected solo5 tender --version output, expected one line with 'ABI version ${abi}', got ${outputLines(result.stdout)}`
+        })
+      }
+      return tender
+    })
+
+  const bootBhyve: TenderService["bootBhyve"] = (boot) => {
+    if (options.os !== "FreeBSD") return Effect.fail(new TenderError({ message: "bhyve is only available on FreeBSD" }))
+    if (boot.linuxBootPartition === null) return Effect.asVoid(run(bhyveloadArgv(boot.vm, boot.memory, boot.disk0)))
+    const partition = boot.linuxBootPartition
+    return Effect.acquireUseRelease(
+      Effect.tryPromise({
+        try: async () => {
+          const dir = await mkdtemp(join(tmpdir(), "albatross-"))
+          const file = join(dir, "device.map")
+          await writeFile(file, grubDeviceMap(boot.disk0), { mode: 0o600 })
+          return { dir, file }
+        },
+        catch: (e) => new TenderError({ message: `device map: ${errnoText(e)}` })
+      }),
+      ({ file }) => Effect.asVoid(run(grubBhyveArgv(boot.vm, boot.memory, file, partition))),
+      ({ dir }) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+    )
+  }
+
+  return {
+    lookup,
+    bootBhyve,
+    destroyBhyve: (vm) => Effect.asVoid(run(bhyvectlDestroyArgv(vm))),
+    spawn: (argv, fifo) => spawnWithFifo(argv, fifo)
+  }
+}
+
+/**
+ * Opens the FIFO write-only|append and spawns argv with it as stdin, stdout and stderr.
+ *
+ * Opening a FIFO for writing blocks until a reader has it open. albatross-console opens it
+ * before the daemon spawns (Console_add comes first), so normally this returns at once; to
+ * never park a libuv thread forever when no reader is there, a non-blocking read end is
+ * opened first and closed once the child has its copy (a child writing with no reader at all
+ * then gets SIGPIPE, as the real tender does when the console goes away).
+ */
+export const spawnWithFifo = (argv: ReadonlyArray<string>, fifo: string): Effect.Effect<TenderHandle, TenderError> =>
+  Effect.gen(function* () {
+    const [prog, ...args] = argv
+    if (prog === undefined) return yield* new TenderError({ message: "empty command line" })
+    const fail = (e: unknown) => new TenderError({ message: `cmd ${commandLine(argv)} exits: ${errnoText(e)}` })
+    const guard = yield* Effect.tryPromise({
+      try: () => open(fifo, constants.O_RDONLY | constants.O_NONBLOCK),
+      catch: (e) => new TenderError({ message: `file ${fifo} error in open: ${errnoText(e)}` })
+    })
+    const writer = yield* Effect.tryPromise({
+      try: () => open(fifo, constants.O_WRONLY | constants.O_APPEND),
+      catch: (e) => new TenderError({ message: `file ${fifo} error in open: ${errnoText(e)}` })
+    }).pipe(Effect.onError(() => Effect.promise(() => guard.close())))
+    const exit = yield* Deferred.make<ProcessExit>()
+    const started = new Date()
+    const child = yield* Effect.async<ReturnType<typeof spawn>, TenderError>((resume) => {
+      const c = spawn(prog, args, { stdio: [writer.fd, writer.fd, writer.fd], shell: false })
+      c.on("exit", (code, signal) => Deferred.unsafeDone(exit, Exit.succeed(processExitOf(code, signal))))
+      if (c.pid !== undefined) resume(Effect.succeed(c))
+      else c.once("error", (e) => resume(Effect.fail(fail(e))))
+    }).pipe(Effect.ensuring(Effect.promise(() => Promise.all([writer.close(), guard.close()]))))
+    const pid = child.pid!
+    return {
+      pid,
+      started,
+      exit: Deferred.await(exit),
+      terminate: Effect.sync(() => {
+        try {
+          process.kill(pid, "SIGTERM")
+        } catch {
+          // already gone: the exit is (or will be) reported through `exit`
+        }
+      })
+    }
+  })
+
+const layerFor = (os: "Linux" | "FreeBSD"): Layer.Layer<Tender, never, HostPaths | CommandRunner> =>
+  Layer.effect(
+    Tender,
+    Effect.gen(function* () {
+      return makePosixTender({ os, paths: yield* HostPaths, runner: yield* CommandRunner })
+    })
+  )
+
+export const TenderLinux = layerFor("Linux")
+/** Re-exported by `freebsd/tender.ts`. */
+export const TenderFreeBsdImpl = layerFor("FreeBSD")
