@@ -12,7 +12,8 @@ import type { Command } from "../domain/command.js"
 import type { Name } from "../domain/name.js"
 import { commandText, endpointOf } from "../domain/endpoint.js"
 import { type Header, type Payload, PROTOCOL_VERSION, type Wire } from "../domain/wire.js"
-import { connectUnix, type Connection } from "../net/connection.js"
+import { type Connection, ConnectionError, connectUnix } from "../net/connection.js"
+import { framePrefix } from "../wire/framing.js"
 import { encodeWireSync } from "../wire/index.js"
 import { app, ClientEnv, error, json, rawStdout, warn } from "./client-env.js"
 import { type Destination, socketPath } from "./destination.js"
@@ -166,6 +167,32 @@ const readReplies = (conn: Connection, initial: ReadState): Effect.Effect<ExitCo
     }
   })
 
+/** Messages above this size (a create carrying an image) go out in slices, with progress. */
+const SLICE = 1024 * 1024
+
+/**
+ * Write one message. A large one is written slice by slice after its length prefix (the
+ * same bytes as one frame), so that a progress bar can follow a big image on its way.
+ */
+const sendMessage = (conn: Connection, wire: Wire): Effect.Effect<void, ConnectionError, ClientEnv> =>
+  Effect.gen(function* () {
+    const encoded = encodeWireSync(wire)
+    if (Either.isLeft(encoded)) {
+      return yield* Effect.fail(new ConnectionError({ reason: "decode", message: `encoding failed: ${encoded.left.message}` }))
+    }
+    const bytes = encoded.right
+    if (bytes.length <= SLICE) return yield* conn.writeFrame(bytes)
+    const env = yield* ClientEnv
+    const progress = makeProgress(env, "uploading", bytes.length)
+    yield* conn.writeFramed(framePrefix(bytes.length))
+    for (let off = 0; off < bytes.length; off += SLICE) {
+      const slice = bytes.subarray(off, Math.min(bytes.length, off + SLICE))
+      yield* conn.writeFramed(slice)
+      progress.advance(slice.length)
+    }
+    progress.done()
+  })
+
 /** Send the raw chunks, then the zero-length frame. A local read error is reported to the daemon as a `Failure`. */
 const sendUpload = (conn: Connection, name: Name, upload: Upload): Effect.Effect<void, never, ClientEnv> =>
   Effect.gen(function* () {
@@ -232,7 +259,7 @@ export const request = (
         yield* error(`couldn't connect to unix domain socket ${path}: ${connectReason(path, conn.left.message)}`)
         return Either.left<ExitCode>(ExitCode.connectFailed)
       }
-      const reply = yield* Effect.either(Effect.zipRight(conn.right.writeWire(commandWire(name, command)), conn.right.readWire))
+      const reply = yield* Effect.either(Effect.zipRight(sendMessage(conn.right, commandWire(name, command)), conn.right.readWire))
       if (Either.isLeft(reply)) {
         yield* error(`communication failure: ${reply.left.message}`)
         return Either.left<ExitCode>(ExitCode.communicationFailed)
@@ -273,7 +300,7 @@ export const execute = (
           yield* error(`couldn't connect to unix domain socket ${path}: ${connectReason(path, conn.left.message)}`)
           return ExitCode.connectFailed
         }
-        const sent = yield* Effect.either(conn.right.writeWire(wire))
+        const sent = yield* Effect.either(sendMessage(conn.right, wire))
         if (Either.isLeft(sent)) {
           yield* error(`communication failure: ${sent.left.message}`)
           return ExitCode.communicationFailed
