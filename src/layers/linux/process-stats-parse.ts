@@ -54,7 +54,9 @@ const STAT_FIELDS: ReadonlyArray<readonly [number, keyof StatFields]> = [
   [23, "rss"],
   [35, "nswap"]
 ]
-const STAT_WANTED = new Map(STAT_FIELDS)
+/** Indexed by field number: a plain array lookup per field on the hot path. */
+const STAT_WANTED: Array<keyof StatFields | undefined> = []
+for (const [i, name] of STAT_FIELDS) STAT_WANTED[i] = name
 
 /**
  * /proc/<pid>/stat, first line: the command name sits between the first `(` and the last `)`
@@ -72,7 +74,7 @@ export const parseStat = (buf: Uint8Array, length: number): Either.Either<StatFi
   let start = close + 2
   for (let i = start; i <= end; i++) {
     if (i === end || buf[i] === SPACE) {
-      const name = STAT_WANTED.get(field)
+      const name = field < STAT_WANTED.length ? STAT_WANTED[field] : undefined
       if (name !== undefined) {
         const v = integerAt(buf, start, i)
         if (v === undefined) return Either.left(`couldn't parse integer (/proc/<pid>/stat field ${field})`)
