@@ -13,6 +13,7 @@ import type { ConsoleEntry, ConsoleRegistry } from "./registry.js"
 export const deliverRead = (entry: ConsoleEntry, reader: LineReader, now: number, chunk: Uint8Array): number => {
   const lines = reader.push(chunk)
   if (lines.length === 0) return 0
+  entry.linesRead += lines.length
   const ring = entry.ring
   if (ring !== undefined) for (const line of lines) ring.push(now, line)
   const subscribers = entry.subscribers

@@ -21,6 +21,8 @@ export interface ConsoleEntry {
   readonly header: Uint8Array
   /** Which reader owns the entry: only the newest reader's end marks it inactive. */
   reader: number
+  /** Lines read from the FIFO over the console's life (restarts included). */
+  linesRead: number
 }
 
 interface PathEntry {
@@ -42,7 +44,7 @@ export class ConsoleRegistry {
   constructor(readonly maxSubscribers: number) {}
 
   private newEntry(name: Name, active: boolean, ring: Ring | undefined): ConsoleEntry {
-    return { subscribers: [], active, ring, header: consoleHeader(name.toString()), reader: 0 }
+    return { subscribers: [], active, ring, header: consoleHeader(name.toString()), reader: 0, linesRead: 0 }
   }
 
   /** The console of a unikernel, if known. */
