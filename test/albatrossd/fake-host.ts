@@ -42,7 +42,15 @@ export const defaultRootPolicy: Policy = {
   bridges: ["br0", "gone", "service"]
 }
 
-export const makeFakeHost = (options: { rootPolicy?: Policy; state?: PersistedState; blocks?: ReadonlyArray<{ name: string; size: number }> } = {}) => {
+export const makeFakeHost = (
+  options: {
+    rootPolicy?: Policy
+    state?: PersistedState
+    blocks?: ReadonlyArray<{ name: string; size: number }>
+    /** Bridges that exist besides br0, service, other. */
+    bridges?: ReadonlyArray<string>
+  } = {}
+) => {
   let nextPid = 1000
   const processes: Array<FakeProcess> = []
   const files = new Map<string, Uint8Array | "fifo">()
@@ -71,9 +79,12 @@ export const makeFakeHost = (options: { rootPolicy?: Policy; state?: PersistedSt
     checkImage: (_name, config) =>
       Effect.zipRight(
         failIf("checkImage"),
-        Effect.sync(() => {
+        Effect.try({
+          try: () => {
           const image = config.compressed ? new Uint8Array(zlib.inflateSync(config.image)) : config.image
           return { image, digest: new Uint8Array(createHash("sha256").update(image).digest()), tender: "solo5-hvt" }
+          },
+          catch: (e) => new HostError({ message: `failed to uncompress: ${String(e)}` })
         })
       ),
     checkManifest: () => failIf("checkManifest"),
@@ -82,7 +93,7 @@ export const makeFakeHost = (options: { rootPolicy?: Policy; state?: PersistedSt
     checkBridge: (bridge) =>
       Effect.zipRight(
         failIf("checkBridge"),
-        ["br0", "service", "other"].includes(bridge) ? Effect.void : Effect.fail(new HostError({ message: `interface ${bridge} does not exist` }))
+        ["br0", "service", "other", ...(options.bridges ?? [])].includes(bridge) ? Effect.void : Effect.fail(new HostError({ message: `interface ${bridge} does not exist` }))
       ),
     createFifo: (path) => Effect.zipRight(failIf("createFifo"), Effect.sync(() => void files.set(path, "fifo"))),
     createTap: () =>

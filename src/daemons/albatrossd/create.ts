@@ -82,7 +82,9 @@ export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): 
       yield* d.stats.add({ name, vmmdev: d.host.os === "freebsd" ? `solo5-${process.pid}` : "", pid: process.pid, taps: taps.map((t) => ({ bridge: t.netif, tap: t.tap })) })
       return running
     })
-    return yield* steps.pipe(Effect.onError(() => undo))
+    // a defect in a host operation fails this create only, never the daemon
+    const guarded = Effect.catchAllDefect(steps, (defect) => Effect.fail(new CreateError({ message: `could not create unikernel: internal error: ${String(defect)}` })))
+    return yield* guarded.pipe(Effect.onError(() => undo))
   })
 
 /** Release what a running unikernel holds (spec §4.6), under the lock; idempotent. */
