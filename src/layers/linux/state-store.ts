@@ -1,0 +1,64 @@
+/**
+ * StateStore on a POSIX host: `<dbdir>/state` in the reference's DER format.
+ *
+ * A dump writes `state` atomically: the encoded state goes to a temporary file that is
+ * fsync'd; the current `state` is hard-linked as `state.bak` (so `state` never disappears,
+ * unlike the reference's rename-then-write); the temporary file is renamed over `state`; the
+ * directory is fsync'd. A crash at any point leaves a complete `state`.
+ */
+import { copyFile, link, readFile, rm } from "node:fs/promises"
+import { Effect, Either, Layer } from "effect"
+import { decodeStateSync, encodeStateSync } from "../../wire/index.js"
+import { HostPaths, type HostPathsConfig, statePath } from "../../services/host-paths.js"
+import { EMPTY_STATE, StateError, StateStore, type StateStoreService } from "../../services/state-store.js"
+import { writeFileAtomic } from "./atomic-file.js"
+import { errnoText } from "./errno-text.js"
+
+const isNoEntry = (e: unknown): boolean => typeof e === "object" && e !== null && "code" in e && e.code === "ENOENT"
+
+export const makePosixStateStore = (paths: HostPathsConfig): StateStoreService => {
+  const file = statePath(paths)
+  return {
+    restore: Effect.gen(function* () {
+      const bytes = yield* Effect.tryPromise(() => readFile(file)).pipe(Effect.either)
+      if (Either.isLeft(bytes)) {
+        if (isNoEntry(bytes.left.error)) {
+          yield* Effect.logWarning(`no state file ${file} found, starting with an empty state`)
+          return EMPTY_STATE
+        }
+        return yield* new StateError({ message: `while reading state: ${errnoText(bytes.left.error)}` })
+      }
+      const state = decodeStateSync(new Uint8Array(bytes.right.buffer, bytes.right.byteOffset, bytes.right.byteLength))
+      if (Either.isLeft(state)) return yield* new StateError({ message: `couldn't parse state: ${state.left.message}` })
+      return state.right
+    }),
+    dump: (state) =>
+      Effect.gen(function* () {
+        const bytes = encodeStateSync(state)
+        if (Either.isLeft(bytes)) return yield* new StateError({ message: `couldn't encode state: ${bytes.left.message}` })
+        yield* Effect.tryPromise({
+          try: () =>
+            writeFileAtomic(file, bytes.right, {
+              // the reference writes it 0644 (readable by the dump tools of the client)
+              mode: 0o644,
+              durable: true,
+              beforeRename: async () => {
+                await rm(`${file}.bak`, { force: true })
+                await link(file, `${file}.bak`).catch((e: unknown) => {
+                  if (!isNoEntry(e)) throw e
+                })
+              }
+            }),
+          catch: (e) => new StateError({ message: `while writing state: ${errnoText(e)}` })
+        })
+      }),
+    snapshotStarted: Effect.tryPromise(() => copyFile(file, `${file}.started`)).pipe(
+      Effect.catchAll((e) => Effect.logWarning(`copying ${file} to ${file}.started failed: ${errnoText(e.error)}`))
+    )
+  }
+}
+
+export const StateStoreLive: Layer.Layer<StateStore, never, HostPaths> = Layer.effect(
+  StateStore,
+  Effect.map(HostPaths, makePosixStateStore)
+)
