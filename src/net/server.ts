@@ -88,18 +88,26 @@ export const serveUnix = <R>(
     const server = net.createServer({ pauseOnConnect: false })
     let active = 0
     const max = options.maxConnections ?? 1024
+    // open sockets, destroyed when the server closes: server.close() waits for every connection
+    // to end, and a long-lived peer (a stats channel, a subscriber) would otherwise keep it waiting
+    const sockets = new Set<net.Socket>()
     server.on("connection", (socket) => {
       if (active >= max) {
         socket.destroy()
         return
       }
       active++
-      socket.once("close", () => active--)
+      sockets.add(socket)
+      socket.once("close", () => {
+        active--
+        sockets.delete(socket)
+      })
       run(Effect.scoped(Effect.flatMap(fromDuplex(socket, options.connection), handler)))
     })
     yield* Effect.addFinalizer(() =>
       Effect.async<void>((resume) => {
         server.close(() => resume(Effect.void))
+        for (const socket of sockets) socket.destroy()
       })
     )
     if (options.systemdSocketActivation === true) {

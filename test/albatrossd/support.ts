@@ -6,7 +6,7 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Duration, Effect, Either, Option, type Scope } from "effect"
+import { Duration, Effect, Either, ExecutionStrategy, Exit, Option, Scope } from "effect"
 import type { Command } from "../../src/domain/command.js"
 import { Name } from "../../src/domain/name.js"
 import type { UnikernelConfig } from "../../src/domain/unikernel.js"
@@ -76,6 +76,8 @@ export const config = (overrides: Partial<UnikernelConfig> = {}): UnikernelConfi
 })
 
 export interface ConsolePeer {
+  /** Stop listening and drop every connection (albatross-console going away). */
+  readonly stop: Effect.Effect<void>
   /** Names in the Console_add requests received, in order. */
   readonly added: Array<{ name: string; n: bigint; sequence: bigint }>
   /** When set, Console_add is answered with this Failure. */
@@ -85,8 +87,9 @@ export interface ConsolePeer {
 /** A minimal albatross-console: answers Console_add with Success (or a Failure when told). */
 export const consolePeer = (dir: string): Effect.Effect<ConsolePeer, unknown, Scope.Scope> =>
   Effect.gen(function* () {
-    const peer: ConsolePeer = { added: [], refuse: undefined }
-    yield* serveUnix({ path: consoleSocketPath(dir) }, (conn) =>
+    const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
+    const peer: ConsolePeer = { added: [], refuse: undefined, stop: Scope.close(scope, Exit.void) }
+    yield* Scope.extend(serveUnix({ path: consoleSocketPath(dir) }, (conn) =>
       Effect.gen(function* () {
         for (;;) {
           const w = yield* Effect.either(conn.readWireUntimed)
@@ -100,7 +103,7 @@ export const consolePeer = (dir: string): Effect.Effect<ConsolePeer, unknown, Sc
           }
         }
       })
-    )
+    ), scope)
     return peer
   })
 
