@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+/** albatrossd: the privileged daemon that runs unikernels (spec §4). */
+import { Command, ValidationError } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
+import { versionText } from "../cli/version.js"
+import { albatrossdCommand } from "../daemons/albatrossd/cli.js"
+
+// a client that goes away must not kill the daemon
+process.on("SIGPIPE", () => {})
+
+// SIGTERM (and SIGINT) interrupt the main fiber: every unikernel is stopped, the state file is kept
+Command.run(albatrossdCommand, { name: "albatrossd", version: versionText() })(process.argv).pipe(
+  Effect.catchAll((e) =>
+    Effect.sync(() => {
+      process.exitCode = ValidationError.isValidationError(e) ? 124 : 1
+    })
+  ),
+  Effect.provide(NodeContext.layer),
+  NodeRuntime.runMain({ disablePrettyLogger: true })
+)
