@@ -13,16 +13,26 @@ export interface RingEntry {
   readonly line: Uint8Array
 }
 
+/**
+ * A line is kept as (buffer, offset, length) rather than as a Uint8Array view: a view object
+ * costs more memory than a 60-byte line itself. The line reader packs the lines of one read
+ * into one buffer, so the ring holds at most one buffer beyond its own lines (the oldest read's,
+ * partly overwritten).
+ */
 export class Ring {
   private readonly timestamps: Float64Array
-  private readonly lines: Array<Uint8Array | undefined>
+  private readonly buffers: Array<ArrayBufferLike | undefined>
+  private readonly offsets: Int32Array
+  private readonly lengths: Int32Array
   /** Index of the next write. */
   private next = 0
   private filled = 0
 
   constructor(readonly capacity: number = RING_SIZE) {
     this.timestamps = new Float64Array(capacity)
-    this.lines = new Array<Uint8Array | undefined>(capacity).fill(undefined)
+    this.buffers = new Array<ArrayBufferLike | undefined>(capacity).fill(undefined)
+    this.offsets = new Int32Array(capacity)
+    this.lengths = new Int32Array(capacity)
   }
 
   /** Entries currently held (at most `capacity`). */
@@ -31,8 +41,11 @@ export class Ring {
   }
 
   push(timestamp: number, line: Uint8Array): void {
-    this.timestamps[this.next] = timestamp
-    this.lines[this.next] = line
+    const i = this.next
+    this.timestamps[i] = timestamp
+    this.buffers[i] = line.buffer
+    this.offsets[i] = line.byteOffset
+    this.lengths[i] = line.byteLength
     this.next = (this.next + 1) % this.capacity
     if (this.filled < this.capacity) this.filled++
   }
@@ -43,7 +56,7 @@ export class Ring {
   }
 
   private entry(index: number): RingEntry {
-    return { timestamp: this.timestamps[index]!, line: this.lines[index]! }
+    return { timestamp: this.timestamps[index]!, line: new Uint8Array(this.buffers[index]!, this.offsets[index]!, this.lengths[index]!) }
   }
 
   /** The newest `count` entries, oldest first; `count` clamped to [0, capacity]. */

@@ -12,8 +12,11 @@
 import { Effect, Queue, Runtime, type Scope } from "effect"
 import type { Connection } from "../../net/connection.js"
 
-/** Default bound of bytes queued for one subscriber (about 10,000 lines of 60 bytes). */
-export const DEFAULT_QUEUE_BYTES = 1024 * 1024
+/**
+ * Default bound of bytes queued for one subscriber: about 20,000 lines of 60 bytes, some 60 ms
+ * of a console writing 320,000 lines/s (enough to ride out a garbage collection pause).
+ */
+export const DEFAULT_QUEUE_BYTES = 2 * 1024 * 1024
 
 interface Batch {
   readonly frames: Uint8Array
