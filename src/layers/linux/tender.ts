@@ -38,8 +38,6 @@ export interface TenderOptions {
   readonly os: "Linux" | "FreeBSD"
   readonly paths: HostPathsConfig
   readonly runner: CommandRunnerService
-  /** PATH used for the lookup (default: the process's). */
-  readonly path?: string
 }
 
 export const makePosixTender = (options: TenderOptions): TenderService => {
@@ -61,7 +59,7 @@ export const makePosixTender = (options: TenderOptions): TenderService => {
           tender = inDb
           break
         }
-        if ((yield* Effect.promise(() => findOnPath(name, options.path))) !== undefined) {
+        if ((yield* Effect.promise(() => findOnPath(name))) !== undefined) {
           tender = name
           break
         }
