@@ -45,7 +45,9 @@ export const startDaemon = (options: DaemonOptions): Effect.Effect<Daemon, Start
     )
     for (const b of blocks) acc.addBlock(b.name, b.size)
 
-    const rootPolicy = yield* Effect.mapError(host.rootPolicy, (e) => abort(`root policy failed: ${e.message}`))
+    const rootPolicy = yield* Effect.mapError(host.rootPolicy, (e) =>
+      abort(e.message.startsWith("root policy failed") ? e.message : `root policy failed: ${e.message}`)
+    )
     yield* Effect.logInfo(`root policy: ${policyDisplay(rootPolicy)}`)
 
     const stored = yield* host.readState.pipe(Effect.mapError((e) => abort(e.message)))
