@@ -1,0 +1,106 @@
+/**
+ * The built albatrossd as a child process with the fake tender and a console stand-in, over the
+ * real socket: create, info, console output through the FIFO, destroy, crash and restart, the
+ * exit-64 retry, the crash-loop cap, kill -9 and start again, SIGTERM.
+ */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { installFakeTender } from "../fixtures/fake-tender/install.js"
+import { solo5Image } from "../fixtures/solo5-image.js"
+import { config, replyText } from "./support.js"
+import { type ConsoleStandIn, pidsMentioning, request, requireBuild, type RunningDaemon, startConsole, startDaemon, waitFor } from "./e2e-support.js"
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "albatrossd-e2e-"))
+const tmpdir = path.join(root, "run")
+const dbdir = path.join(root, "db")
+const tenderLog = path.join(root, "tender.log")
+const image = solo5Image({ target: "hvt", abi: 2, devices: [] })
+const env = { ...process.env, FAKE_TENDER_LOG: tenderLog }
+const args = ["--tmpdir", tmpdir, "--dbdir", dbdir, "--restart-delay", "0.05", "--crash-loop-restarts", "3", "--crash-loop-window", "60"]
+
+const starts = (needle: string) =>
+  fs.existsSync(tenderLog) ? fs.readFileSync(tenderLog, "utf8").split("\n").filter((l) => l.includes(needle)) : []
+
+let consolePeer: ConsoleStandIn
+let daemon: RunningDaemon | undefined
+
+beforeAll(async () => {
+  requireBuild()
+  for (const d of ["util", "fifo"]) fs.mkdirSync(path.join(tmpdir, d), { recursive: true })
+  fs.mkdirSync(path.join(dbdir, "block"), { recursive: true })
+  installFakeTender(dbdir, ["solo5-hvt"])
+  consolePeer = await startConsole(tmpdir)
+})
+
+afterAll(async () => {
+  daemon?.child.kill("SIGKILL")
+  for (const pid of pidsMentioning(root)) process.kill(pid, "SIGKILL")
+  await consolePeer?.close()
+})
+
+const ask = async (name: string, cmd: Parameters<typeof request>[2]) => replyText(await request(tmpdir, name, cmd))
+
+describe("albatrossd end to end (built daemon, fake tender)", () => {
+  it("runs, supervises and persists unikernels over the real socket", { timeout: 60000 }, async () => {
+    daemon = await startDaemon(args, env)
+
+    // create, and the console output arrives through the FIFO
+    expect(await ask("hello", { _tag: "UnikernelCreate", config: config({ image, argv: ["--fake-lines=2"] }) })).toBe(
+      "success:created unikernel"
+    )
+    await waitFor("console output", () => (consolePeer.output.get(":hello") ?? "").includes("line 2"))
+    expect(consolePeer.output.get(":hello")).toContain("Solo5: guest command line: --fake-lines=2")
+
+    const info = await request(tmpdir, ":", { _tag: "UnikernelInfo" })
+    expect(replyText(info)).toBe("success:UnikernelInfo")
+    if (info.payload._tag === "Success" && info.payload.success._tag === "UnikernelInfo")
+      expect(info.payload.success.unikernels.map((u) => u.name.toString())).toEqual([":hello"])
+
+    // destroy: the tender is gone, and so are its image and FIFO
+    const [pid] = pidsMentioning(path.join(tmpdir, ":hello.img"))
+    expect(pid).toBeDefined()
+    expect(await ask("hello", { _tag: "UnikernelDestroy" })).toBe("success:destroyed unikernel")
+    expect(fs.existsSync(`/proc/${pid}`)).toBe(false)
+    expect(fs.existsSync(path.join(tmpdir, ":hello.img"))).toBe(false)
+    expect(fs.existsSync(path.join(tmpdir, "fifo", ":hello"))).toBe(false)
+
+    // a crashing unikernel with restart-on-fail: restarted with backoff, then given up (3 restarts)
+    const crash = config({ image, failBehaviour: { _tag: "Restart", exitCodes: null }, argv: ["--fake-exit=3"] })
+    expect(await ask("crash", { _tag: "UnikernelCreate", config: crash })).toBe("success:created unikernel")
+    await waitFor("crash loop cap", () => daemon!.log().includes("crash loop"))
+    expect(starts(":crash.img")).toHaveLength(4)
+
+    // exit 64 with an injected --name: started again without it
+    const old = config({ image, addName: true, argv: ["--fake-exit-if-name=64"] })
+    expect(await ask("old", { _tag: "UnikernelCreate", config: old })).toBe("success:created unikernel")
+    await waitFor("retry without --name", () => starts(":old.img").length === 2)
+    expect(starts(":old.img")[1]).not.toContain("--name=old")
+
+    expect(await ask("keep", { _tag: "UnikernelCreate", config: config({ image }) })).toBe("success:created unikernel")
+
+    // kill -9: the tenders stay orphaned (as with the reference); we clean them up, start again: both come back
+    daemon.child.kill("SIGKILL")
+    await daemon.exited
+    for (const p of pidsMentioning(root)) process.kill(p, "SIGKILL")
+    await waitFor("orphans gone", () => pidsMentioning(root).length === 0)
+    const before = starts(":keep.img").length
+    daemon = await startDaemon(args, env)
+    await waitFor("restore", () => starts(":keep.img").length === before + 1 && starts(":old.img").length === 3)
+    const again = await request(tmpdir, ":", { _tag: "UnikernelInfo" })
+    if (again.payload._tag === "Success" && again.payload.success._tag === "UnikernelInfo")
+      expect(again.payload.success.unikernels.map((u) => u.name.toString()).sort()).toEqual([":keep", ":old"])
+    expect(starts(":old.img")[2]).not.toContain("--name=old")
+    expect(fs.readdirSync(dbdir)).toContain("state.started")
+
+    // SIGTERM: every unikernel stopped, exit 0, the state file still lists them
+    const state = fs.readFileSync(path.join(dbdir, "state"))
+    daemon.child.kill("SIGTERM")
+    const exit = await daemon.exited
+    expect(exit.code).toBe(0)
+    expect(pidsMentioning(root)).toEqual([])
+    expect(fs.readFileSync(path.join(dbdir, "state")).toString("hex")).toBe(state.toString("hex"))
+    daemon = undefined
+  })
+})
