@@ -109,21 +109,29 @@ export const makePosixBlocks = (paths: HostPathsConfig): BlocksService => {
           return Stream.fail(new UpstreamFailed())
         })
       )
+      // which stage failed is recorded where it happens: pipeline may surface another
+      // stage's (premature close) error first
+      let exceeded = false
+      let inflateError: string | undefined
       const limit = async function* (input: AsyncIterable<Buffer>) {
         let total = 0
         for await (const chunk of input) {
           total += chunk.length
-          if (total > cap.right) throw new Exceeded()
+          if (total > cap.right) {
+            exceeded = true
+            throw new Exceeded()
+          }
           yield chunk
         }
       }
-      let inflateError: string | undefined
       const result = yield* Effect.tryPromise(async () => {
         const input = Readable.from(Stream.toAsyncIterableRuntime(source, runtime), { objectMode: false })
         const output = createWriteStream(file, { flags: "w", mode: 0o600 })
         if (compressed) {
           const inflater = createInflate()
-          inflater.on("error", (e) => (inflateError ??= e.message))
+          inflater.on("error", (e: NodeJS.ErrnoException) => {
+            if (typeof e.code === "string" && e.code.startsWith("Z_")) inflateError ??= e.message
+          })
           await pipeline(input, inflater, limit, output)
         } else {
           await pipeline(input, limit, output)
@@ -132,7 +140,7 @@ export const makePosixBlocks = (paths: HostPathsConfig): BlocksService => {
       if (Either.isLeft(result)) {
         if (Option.isSome(upstream)) return yield* Effect.fail(upstream.value)
         const cause = result.left.error
-        if (cause instanceof Exceeded) return yield* fail("stream exceeds size")
+        if (exceeded) return yield* fail("stream exceeds size")
         if (inflateError !== undefined) return yield* fail(`failed to uncompress: ${inflateError}`)
         yield* Effect.logError(`error writing ${file}: ${errnoText(cause)}`)
         return yield* fail("error writing to file descriptor")
