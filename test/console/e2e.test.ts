@@ -177,17 +177,30 @@ describe("albatross-console, built, as a process", () => {
       })
     ))
 
+  const runBin = (args: ReadonlyArray<string>) => {
+    try {
+      const out = execFileSync(process.execPath, [bin, ...args], { stdio: "pipe" })
+      return { status: 0, out: out.toString() }
+    } catch (e) {
+      const err = e as { status: number; stderr: Buffer; stdout: Buffer }
+      return { status: err.status, out: err.stderr.toString() + err.stdout.toString() }
+    }
+  }
+
   it("--max-subscribers 0 is refused", () => {
-    const r = (() => {
-      try {
-        execFileSync(process.execPath, [bin, "--tmpdir", dir, "--max-subscribers", "0"], { stdio: "pipe" })
-        return { status: 0, out: "" }
-      } catch (e) {
-        const err = e as { status: number; stderr: Buffer; stdout: Buffer }
-        return { status: err.status, out: err.stderr.toString() + err.stdout.toString() }
-      }
-    })()
+    const r = runBin(["--tmpdir", dir, "--max-subscribers", "0"])
     expect(r.status).toBe(124)
     expect(r.out).toContain("max subscribers must be greater than or equal to 1")
+  })
+
+  it("--influx must be HOST[:PORT]; a valid one starts the daemon with a warning that nothing is reported", async () => {
+    const bad = runBin(["--tmpdir", dir, "--influx", "not a host"])
+    expect(bad.status).toBe(1)
+    expect(bad.out).toContain("--influx: invalid host and port")
+    const other = tmpRuntimeDir("console-e2e-influx-")
+    const d = await startDaemon(other, ["--influx", "127.0.0.1:8094"])
+    d.child.kill()
+    fs.rmSync(other, { recursive: true, force: true })
+    expect(d.stderr()).toContain("self-metrics reporting is not implemented yet")
   })
 })

@@ -1,7 +1,8 @@
 /** Command line of albatross-console (spec §7). */
 import { Command, Options } from "@effect/cli"
-import { Effect, Layer, Option } from "effect"
+import { Data, Effect, Either, Layer, Option } from "effect"
 import { linuxConsoleFifoLayer } from "../../layers/linux/console-fifo.js"
+import { parseHostPort } from "../influx/endpoint.js"
 import { daemonLogger } from "../stats/log.js"
 import { defaultTmpdir } from "../stats/cli.js"
 import { runConsoleDaemon } from "./main.js"
@@ -25,12 +26,16 @@ const influx = Options.text("influx").pipe(
 const verbose = Options.boolean("verbose").pipe(Options.withAlias("v"), Options.withDescription("Log debug messages"))
 const quiet = Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("Log errors only"))
 
+class StartError extends Data.TaggedError("StartError")<{ readonly message: string }> {}
+
 export const consoleCommand = Command.make(
   "albatross-console",
   { tmpdir, maxSubscribers, systemd, influx, verbose, quiet },
   (o) =>
     Effect.gen(function* () {
       if (Option.isSome(o.influx)) {
+        const target = parseHostPort(o.influx.value)
+        if (Either.isLeft(target)) return yield* new StartError({ message: `--influx: ${target.left}` })
         yield* Effect.logWarning(`--influx ${o.influx.value}: self-metrics reporting is not implemented yet, nothing is sent`)
       }
       yield* runConsoleDaemon({ tmpdir: o.tmpdir, maxSubscribers: o.maxSubscribers, systemdSocketActivation: o.systemd })
