@@ -5,7 +5,7 @@ import { Effect, Option } from "effect"
 import type { Wire } from "../../src/domain/wire.js"
 import { connectUnix } from "../../src/net/connection.js"
 import { vmmdSocketPath } from "../../src/daemons/albatrossd/startup.js"
-import { command, config, create, destroy, replyText, setup } from "./support.js"
+import { command, config, create, destroy, name, replyText, setup } from "./support.js"
 
 const MB = 1024 * 1024
 
@@ -37,7 +37,7 @@ describe("albatrossd block devices", () => {
           { unikernelDevice: "storage", hostDevice: "data", sectorSize: 4096, size: 2 }
         ])
       yield* t.say("alice:web", destroy)
-      expect(t.daemon.acc.blocks.get("alice:data")?.active).toBe(false)
+      expect(t.daemon.acc.block(name("alice:data"))?.active).toBe(false)
       expect(yield* t.say("alice:data", { _tag: "BlockRemove" })).toBe("success:removed block")
       expect(yield* t.say("alice:data", { _tag: "BlockRemove" })).toBe("failure:remove block: not found")
       expect(yield* t.say("alice:web", create(withBlock))).toBe("failure:block device alice:data not found")

@@ -111,7 +111,7 @@ describe("albatrossd startup and persistence", () => {
         // the others (shared block, fake image that does not inflate) are reported and left out
         expect(fake.startedSnapshot()).toEqual(bytes)
         const nonRoot = decoded.policies.filter((p) => p.name.path.length > 0).map((p) => p.name.toString())
-        expect(t.daemon.acc.policies.size).toBe(nonRoot.length + 1)
+        expect(t.daemon.acc.policyEntries().length).toBe(nonRoot.length + 1)
         const running = [...t.daemon.supervised.values()].map((s) => ({ name: s.name.toString(), config: s.config }))
         const stored = decoded.unikernels.map((u) => ({ name: u.name.toString(), config: u.config }))
         for (const r of running) expect(stored).toContainEqual(r)

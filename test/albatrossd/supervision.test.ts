@@ -16,7 +16,7 @@ describe("albatrossd supervision", () => {
       expect(t.fake.taps.size).toBe(0)
       expect(t.fake.files.size).toBe(0)
       expect(t.fake.state()?.unikernels).toEqual([])
-      expect(t.daemon.acc.unikernels.size).toBe(0)
+      expect(t.daemon.acc.unikernelCount).toBe(0)
     }))
 
   for (const [exit, restarts] of [
@@ -53,7 +53,7 @@ describe("albatrossd supervision", () => {
       const t = yield* setup()
       yield* t.say("web", create(config({ failBehaviour: { _tag: "Restart", exitCodes: [3] } })))
       yield* t.fake.exit(t.fake.live()[0]!, { _tag: "Exit", code: 3 })
-      yield* waitUntil("released", () => t.daemon.acc.unikernels.size === 0)
+      yield* waitUntil("released", () => t.daemon.acc.unikernelCount === 0)
       yield* TestClock.adjust(Duration.millis(100))
       yield* waitUntil("restart", () => t.fake.live().length === 1)
       yield* t.fake.exit(t.fake.live()[0]!, { _tag: "Exit", code: 4 })
@@ -93,7 +93,7 @@ describe("albatrossd supervision", () => {
       const delays = [100, 200, 300, 300]
       for (const [i, delay] of delays.entries()) {
         yield* t.fake.exit(t.fake.live()[0]!, { _tag: "Exit", code: 2 })
-        yield* waitUntil("released", () => t.daemon.acc.unikernels.size === 0)
+        yield* waitUntil("released", () => t.daemon.acc.unikernelCount === 0)
         yield* TestClock.adjust(Duration.millis(delay - 1))
         // not yet
         yield* waitUntil("still waiting", () => t.fake.live().length === 0)
@@ -118,7 +118,7 @@ describe("albatrossd supervision", () => {
       for (let i = 0; i < 5; i++) {
         yield* TestClock.adjust(Duration.seconds(11))
         yield* t.fake.exit(t.fake.live()[0]!, { _tag: "Exit", code: 2 })
-        yield* waitUntil("released", () => t.daemon.acc.unikernels.size === 0)
+        yield* waitUntil("released", () => t.daemon.acc.unikernelCount === 0)
         yield* TestClock.adjust(Duration.millis(100))
         yield* waitUntil(`restart ${i}`, () => t.fake.live().length === 1)
       }
@@ -130,7 +130,7 @@ describe("albatrossd supervision", () => {
       const t = yield* setup()
       yield* t.say("web", create(restartAll))
       yield* t.fake.exit(t.fake.live()[0]!, { _tag: "Exit", code: 2 })
-      yield* waitUntil("released", () => t.daemon.acc.unikernels.size === 0)
+      yield* waitUntil("released", () => t.daemon.acc.unikernelCount === 0)
       expect(yield* t.say("web", destroy)).toBe("success:destroyed: removed from restarting")
       yield* TestClock.adjust(Duration.seconds(60))
       expect(t.fake.processes).toHaveLength(1)
@@ -143,7 +143,7 @@ describe("albatrossd supervision", () => {
       const t = yield* setup()
       yield* t.say("web", create(restartAll))
       yield* t.fake.exit(t.fake.live()[0]!, { _tag: "Exit", code: 2 })
-      yield* waitUntil("released", () => t.daemon.acc.unikernels.size === 0)
+      yield* waitUntil("released", () => t.daemon.acc.unikernelCount === 0)
       const writes = t.fake.stateWrites()
       expect(yield* t.say("web", { _tag: "UnikernelRestart", args: null })).toBe("success:destroyed: removed from restarting")
       expect(t.fake.stateWrites()).toBe(writes)
@@ -156,7 +156,7 @@ describe("albatrossd supervision", () => {
       const t = yield* setup()
       yield* t.say("web", create(restartAll))
       yield* t.fake.exit(t.fake.live()[0]!, { _tag: "Exit", code: 2 })
-      yield* waitUntil("released", () => t.daemon.acc.unikernels.size === 0)
+      yield* waitUntil("released", () => t.daemon.acc.unikernelCount === 0)
       t.fake.failures.set("spawn", "cmd solo5-hvt exits: ENOENT")
       yield* TestClock.adjust(Duration.millis(100))
       yield* waitUntil("forgotten", () => t.daemon.supervised.size === 0)

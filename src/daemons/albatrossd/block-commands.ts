@@ -3,7 +3,7 @@ import * as zlib from "node:zlib"
 import { Effect, Option, Stream } from "effect"
 import type { Name } from "../../domain/name.js"
 import type { Connection } from "../../net/connection.js"
-import { type Daemon, locked, nameKey } from "./daemon.js"
+import { type Daemon, locked } from "./daemon.js"
 import { HostError } from "./host.js"
 import { err, ok, okString, type Outcome } from "./unikernel-commands.js"
 
@@ -19,7 +19,7 @@ export const blockAdd = (d: Daemon, name: Name, size: number, data: Option.Optio
     d,
     Effect.gen(function* () {
       if (name.label === null) return err("block device name must have a label")
-      if (d.acc.blocks.has(nameKey(name))) return err("block device with same name already exists")
+      if (d.acc.block(name) !== undefined) return err("block device with same name already exists")
       const refused = d.acc.checkBlock(name, size)
       if (refused !== undefined) return err(refused)
       // deliberate fix (spec §13.3 item 12): a size that yields no bytes is refused before any file exists
@@ -27,7 +27,8 @@ export const blockAdd = (d: Daemon, name: Name, size: number, data: Option.Optio
       if (Option.isSome(data) && data.value.length > size * MB) return err("data exceeds block size")
       const made = yield* Effect.either(d.host.createBlock(name, size, data))
       if (made._tag === "Left") return err(made.left.message)
-      d.acc.addBlock(name, size)
+      const added = d.acc.addBlock(name, size)
+      if (added !== undefined) return err(added)
       return okString("added block device")
     })
   )
@@ -46,25 +47,26 @@ export const blockRemove = (d: Daemon, name: Name): Effect.Effect<Outcome> =>
   locked(
     d,
     Effect.gen(function* () {
-      const b = d.acc.blocks.get(nameKey(name))
+      const b = d.acc.block(name)
       if (b === undefined) return err("remove block: not found")
       if (b.active) return err("remove block: is in use")
       const removed = yield* Effect.either(d.host.removeBlock(name))
       if (removed._tag === "Left") return err(removed.left.message)
-      d.acc.blocks.delete(nameKey(name))
+      const removed2 = d.acc.removeBlock(name)
+      if (removed2 !== undefined) return err(removed2)
       return okString("removed block")
     })
   )
 
 export const blockInfo = (d: Daemon, name: Name): Effect.Effect<Outcome> =>
   Effect.sync(() => {
-    const blockDevices = d.acc.list(d.acc.blocks.values(), name).map(({ rel, value }) => ({ name: rel, size: value.size, active: value.active }))
+    const blockDevices = d.acc.list(d.acc.blockEntries(), name).map(({ rel, value }) => ({ name: rel, size: value.size, active: value.active }))
     return ok({ _tag: "BlockDevices", blockDevices })
   })
 
 /** Checks shared by set and dump; the size of the device when usable. */
 const usable = (d: Daemon, name: Name, verb: string): Outcome | number => {
-  const b = d.acc.blocks.get(nameKey(name))
+  const b = d.acc.block(name)
   if (b === undefined) return err(`${verb} block: not found`)
   if (b.active) return err(`${verb} block: is in use`)
   return b.size

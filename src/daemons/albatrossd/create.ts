@@ -16,11 +16,7 @@ import * as path from "node:path"
 
 export class CreateError extends Data.TaggedError("CreateError")<{ readonly message: string }> {}
 
-/** OCaml's max_int: the console ring quota of root-level unikernels (spec §3.6). */
-const OCAML_MAX_INT = (1n << 62n) - 1n
-
-const consoleQuota = (d: Daemon, name: Name): bigint =>
-  name.path.length === 0 ? OCAML_MAX_INT : (d.acc.policyAt(name.path)?.unikernels ?? 0n)
+const consoleQuota = (d: Daemon, name: Name): bigint => d.acc.consoleQuota(name)
 
 const fail = (message: string) => Effect.fail(new CreateError({ message }))
 const hostFail = (e: HostError) => new CreateError({ message: e.message })
@@ -31,7 +27,7 @@ const hostFail = (e: HostError) => new CreateError({ message: e.message })
  */
 export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): Effect.Effect<Running, CreateError> =>
   Effect.gen(function* () {
-    if (d.acc.unikernels.has(nameKey(name))) return yield* fail("Unikernel with same name is already running")
+    if (d.acc.hasUnikernel(name)) return yield* fail("Unikernel with same name is already running")
     const refused = d.acc.checkUnikernel(name, config)
     if (refused !== undefined) return yield* fail(refused)
     if (config.typ === "bhyve") return yield* fail("bhyve virtual machines are not supported by this albatrossd")
@@ -77,7 +73,13 @@ export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): 
         .pipe(Effect.mapError((e) => new CreateError({ message: `could not create unikernel: ${e.message}` })))
       const started = new Date(yield* Effect.clockWith((c) => c.currentTimeMillis))
       const running: Running = { name, config, process, taps, digest: checked.digest, started, argv, released: false }
-      d.acc.addUnikernel(name, config)
+      const accounted = d.acc.addUnikernel(name, config)
+      if (accounted !== undefined) {
+        // cannot happen after the check above; never leave a tender running unaccounted
+        yield* process.terminate
+        yield* process.exit
+        return yield* fail(accounted)
+      }
       yield* Effect.logInfo(`created ${name.display()}: ${argv.join(" ")}`)
       yield* d.stats.add({ name, vmmdev: d.host.os === "freebsd" ? `solo5-${process.pid}` : "", pid: process.pid, taps: taps.map((t) => ({ bridge: t.netif, tap: t.tap })) })
       return running
@@ -98,7 +100,10 @@ export const releaseUnikernel = (d: Daemon, r: Running, why: string): Effect.Eff
     for (const t of r.taps) yield* d.host.destroyTap(t.tap).pipe(Effect.catchAll(log(`tap ${t.tap}`)))
     yield* Effect.logInfo(`${r.name.display()} stopped with ${why}`)
     yield* d.stats.remove(r.name)
-    if (d.acc.unikernels.get(nameKey(r.name)) !== undefined) d.acc.removeUnikernel(r.name)
+    if (d.acc.hasUnikernel(r.name)) {
+      const refused = d.acc.removeUnikernel(r.name)
+      if (refused !== undefined) yield* Effect.logError(`releasing ${r.name.toString()}: ${refused}`)
+    }
   })
 
 export { dumpState }

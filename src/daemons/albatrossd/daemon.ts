@@ -58,12 +58,9 @@ export const persistedState = (d: Daemon): PersistedState => ({
   unikernels: [...d.supervised.values()]
     .sort((a, b) => preOrder(a.name.key(), b.name.key()))
     .map((s) => ({ name: s.name, config: s.config })),
-  policies: [...d.acc.policies.values()]
-    .sort((a, b) => preOrder(a.path, b.path))
-    .map((p) => ({ name: nameOfPath(p.path), policy: p.policy }))
+  policies: d.acc.policyEntries().map((p) => ({ name: p.name, policy: p.policy }))
 })
 
-const nameOfPath = (path: ReadonlyArray<string>): Name => Name.of(path, null)
 
 /** Write the state file (not while shutting down: it must keep listing what ran). Errors are logged. */
 export const dumpState = (d: Daemon): Effect.Effect<void> =>

@@ -34,7 +34,7 @@ export const policyRemove = (d: Daemon, name: Name): Effect.Effect<Outcome> =>
 
 export const policyInfo = (d: Daemon, name: Name): Effect.Effect<Outcome> =>
   Effect.sync(() => {
-    const entries = [...d.acc.policies.values()].map((p) => ({ name: Name.of(p.path, null), policy: p.policy }))
+    const entries = d.acc.policyEntries()
     const policies = d.acc.list(entries, name.dropLabel()).map(({ rel, value }) => ({ name: rel, policy: value.policy }))
     return ok({ _tag: "Policies", policies })
   })

@@ -43,7 +43,10 @@ export const startDaemon = (options: DaemonOptions): Effect.Effect<Daemon, Start
     const blocks = yield* host.discoverBlocks.pipe(
       Effect.catchAll((e) => Effect.as(Effect.logWarning(`block devices: ${e.message}`), []))
     )
-    for (const b of blocks) acc.addBlock(b.name, b.size)
+    for (const b of blocks) {
+      const refused = acc.addBlock(b.name, b.size)
+      if (refused !== undefined) yield* Effect.logWarning(`block device ${b.name.toString()}: ${refused}`)
+    }
 
     const rootPolicy = yield* Effect.mapError(host.rootPolicy, (e) =>
       abort(e.message.startsWith("root policy failed") ? e.message : `root policy failed: ${e.message}`)
@@ -58,7 +61,8 @@ export const startDaemon = (options: DaemonOptions): Effect.Effect<Daemon, Start
     const storedRoot = state.policies.find((p) => p.name.path.length === 0)?.policy
     if (storedRoot !== undefined && !policyEquals(storedRoot, rootPolicy))
       yield* Effect.logWarning(`replacing stored root policy ${policyDisplay(storedRoot)} with ${policyDisplay(rootPolicy)}`)
-    acc.policies.set("", { path: [], policy: rootPolicy })
+    const rootRefused = acc.insertPolicy([], rootPolicy)
+    if (rootRefused !== undefined) return yield* abort(`root policy failed: ${rootRefused}`)
     for (const p of [...state.policies].sort((a, b) => preOrder(a.name.path, b.name.path))) {
       if (p.name.path.length === 0) continue
       const refused = acc.insertPolicy(p.name.path, p.policy)

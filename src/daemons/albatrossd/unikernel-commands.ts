@@ -111,7 +111,7 @@ export const restart = (d: Daemon, name: Name, args: UnikernelArguments | null):
   })
 
 const blockSize = (d: Daemon, name: Name, device: string): number =>
-  d.acc.blocks.get(nameKey(name.blockName(device)))?.size ?? 0
+  d.acc.block(name.blockName(device))?.size ?? 0
 
 export const unikernelInfo = (d: Daemon, name: Name, r: Running): UnikernelInfo => ({
   typ: r.config.typ,
