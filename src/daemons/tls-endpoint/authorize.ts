@@ -38,10 +38,6 @@ export const authorize = (socket: tls.TLSSocket, ca: Certificate, now: Date = ne
     const last = ders[ders.length - 1]!
     const sent = ders.length > 1 && Buffer.from(last).equals(Buffer.from(caDer)) ? ders.length - 1 : ders.length
     if (sent >= MAX_CHAIN_LENGTH) return yield* Effect.fail("certificate chain too long")
-    if (!socket.authorized) {
-      const reason = socket.authorizationError
-      return yield* Effect.fail(`certificate verification failed: ${reason instanceof Error ? reason.message : String(reason)}`)
-    }
     const chain: Array<Certificate> = []
     for (const der of ders) {
       const cert = certificateFromDer(der)
@@ -49,6 +45,11 @@ export const authorize = (socket: tls.TLSSocket, ca: Certificate, now: Date = ne
       chain.push(cert.right)
     }
     const path = yield* Effect.mapError(verifyChain(chain, [ca], now), (e) => `certificate verification failed: ${e.message}`)
+    // OpenSSL's verdict as well (it also checked that the client holds the leaf's key)
+    if (!socket.authorized) {
+      const reason: unknown = socket.authorizationError
+      return yield* Effect.fail(`certificate verification failed: ${reason instanceof Error ? reason.message : String(reason)}`)
+    }
     // the length was checked above, on the chain as sent; the path holds the CA in addition
     return yield* authorityFromPath(path)
   })

@@ -100,23 +100,30 @@ const serveListening = (
     const session = sessionOptions(options, creds)
     const max = options.maxSessions ?? DEFAULTS.maxSessions
     const server = tls.createServer(tlsOptions(creds, handshakeTimeout))
-    let active = 0
+    const open = new Set<net.Socket>()
     server.on("connection", (raw: net.Socket) => {
-      if (active >= max) {
+      if (open.size >= max) {
         run(Effect.logWarning(`refusing a connection: ${max} sessions already open`))
         raw.destroy()
         return
       }
-      active++
-      raw.once("close", () => active--)
+      open.add(raw)
+      raw.once("close", () => open.delete(raw))
     })
     server.on("secureConnection", (socket: tls.TLSSocket) => {
       run(serveSession(socket, session))
     })
-    server.on("tlsClientError", (err: Error) => {
+    server.on("tlsClientError", (err: Error, socket: tls.TLSSocket) => {
+      // with a listener, Node leaves the socket to us (a handshake timeout included)
+      socket.destroy()
       run(Effect.logError(`error establishing TLS connection: ${err.message}`))
     })
-    yield* Effect.addFinalizer(() => Effect.async<void>((resume) => void server.close(() => resume(Effect.void))))
+    yield* Effect.addFinalizer(() =>
+      Effect.async<void>((resume) => {
+        server.close(() => resume(Effect.void))
+        for (const raw of open) raw.destroy()
+      })
+    )
     const fd = systemdListenFd()
     if (options.listen._tag === "Systemd" && fd === undefined)
       return yield* new EndpointError({ message: "Systemd socket activation error" })
