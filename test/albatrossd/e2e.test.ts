@@ -95,7 +95,12 @@ describe("albatrossd end to end (built daemon, fake tender)", () => {
     expect(fs.readdirSync(dbdir)).toContain("state.started")
 
     // SIGTERM: every unikernel stopped, exit 0, the state file still lists them
-    const state = fs.readFileSync(path.join(dbdir, "state"))
+    const stateFile = path.join(dbdir, "state")
+    await waitFor("both persisted", () => {
+      const bytes = fs.readFileSync(stateFile)
+      return bytes.includes(":keep") && bytes.includes(":old")
+    })
+    const state = fs.readFileSync(stateFile)
     daemon.child.kill("SIGTERM")
     const exit = await daemon.exited
     expect(exit.code).toBe(0)
