@@ -335,7 +335,30 @@ describe("albatross-console", () => {
         const stuckSub = d.registry.lookup(subscribeCmd(":busy", count(0)).header.name)!.subscribers[1]!
         expect(stuckSub.lost()).toBe(d.registry.linesLost)
         expect(stuckSub.queuedBytes()).toBeLessThanOrEqual(64 * 1024 + 100_000)
-        yield* pause(1)
+      })
+    ))
+
+  it("the bytes queued for all subscribers together are bounded too, and released when they go", () =>
+    run(
+      Effect.gen(function* () {
+        const d = yield* setup({ maxQueuedBytes: 64 * 1024 * 1024, maxTotalQueuedBytes: 256 * 1024 })
+        yield* d.start(":loud")
+        const stuck = Array.from({ length: 3 }, () => {
+          const s = net.createConnection(d.socket)
+          s.write(Buffer.from(encodeFrame(encodeSubscribe(":loud"))))
+          s.pause()
+          return s
+        })
+        const entry = () => d.registry.lookup(subscribeCmd(":loud", count(0)).header.name)!
+        yield* waitFor("three subscribers", () => entry().subscribers.length === 3)
+        const chunk = Array.from({ length: 500 }, (_, i) => `${String(i).padStart(8, "0")} ${"y".repeat(50)}\n`).join("")
+        for (let i = 0; i < 100; i++) yield* d.write(":loud", chunk)
+        // every subscriber may exceed the shared bound by at most the one read it got when empty
+        expect(d.registry.budget.used).toBeLessThanOrEqual(256 * 1024 + 3 * 60_000)
+        expect(d.registry.linesLost).toBeGreaterThan(0)
+        for (const s of stuck) s.destroy()
+        yield* waitFor("subscribers gone", () => entry().subscribers.length === 0)
+        yield* waitFor("budget released", () => d.registry.budget.used === 0)
       })
     ))
 })

@@ -77,7 +77,9 @@ export const replyText = (w: Wire): string =>
         : w.payload._tag
 
 /** A console daemon on test FIFOs and a manual clock, in a fresh runtime directory. */
-export const setup = (options: { maxSubscribers?: number; maxQueuedBytes?: number; startMs?: number } = {}) =>
+export const setup = (
+  options: { maxSubscribers?: number; maxQueuedBytes?: number; maxTotalQueuedBytes?: number; startMs?: number } = {}
+) =>
   Effect.gen(function* () {
     const dir = tmpRuntimeDir("console-daemon-")
     yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
@@ -87,7 +89,8 @@ export const setup = (options: { maxSubscribers?: number; maxQueuedBytes?: numbe
       tmpdir: dir,
       maxSubscribers: options.maxSubscribers ?? 5,
       systemdSocketActivation: false,
-      ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes })
+      ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes }),
+      ...(options.maxTotalQueuedBytes === undefined ? {} : { maxTotalQueuedBytes: options.maxTotalQueuedBytes })
     }).pipe(Effect.provide(Layer.mergeAll(layer, clock.layer, Logger.minimumLogLevel(LogLevel.None))))
     const socket = consoleSocketPath(dir)
     const connect = connectUnix(socket)

@@ -94,9 +94,15 @@ const consoleAdd = (ctx: ConsoleContext, conn: Connection, header: Header, name:
 
 const consoleSubscribe = (ctx: ConsoleContext, conn: Connection, header: Header, name: Labelled, query: ConsoleQuery) =>
   Effect.gen(function* () {
-    const sub = yield* makeSubscriber(conn, name.toString(), ctx.maxQueuedBytes, (lines) => {
-      ctx.registry.linesLost += lines
-    })
+    const sub = yield* makeSubscriber(
+      conn,
+      name.toString(),
+      ctx.maxQueuedBytes,
+      (lines) => {
+        ctx.registry.linesLost += lines
+      },
+      ctx.registry.budget
+    )
     const { reply, ring, entry, dropped } = ctx.registry.subscribe(name, sub)
     yield* Effect.addFinalizer(() => Effect.sync(() => ctx.registry.unsubscribe(name, sub)))
     // reply and history are queued in the same step as the registration: live lines follow them

@@ -9,7 +9,7 @@ import { type ListenError, serveUnix } from "../../net/server.js"
 import type { ConsoleFifo } from "../../services/console-fifo.js"
 import { handleConnection } from "./handler.js"
 import { ConsoleRegistry } from "./registry.js"
-import { DEFAULT_QUEUE_BYTES } from "./subscriber.js"
+import { DEFAULT_QUEUE_BYTES, QueueBudget } from "./subscriber.js"
 
 export interface ConsoleDaemonOptions {
   readonly tmpdir: string
@@ -17,6 +17,8 @@ export interface ConsoleDaemonOptions {
   readonly systemdSocketActivation: boolean
   /** Bytes queued for one subscriber before it loses lines. */
   readonly maxQueuedBytes?: number
+  /** Bytes queued for all subscribers together before any loses lines. */
+  readonly maxTotalQueuedBytes?: number
 }
 
 export const consoleSocketPath = (tmpdir: string) => path.join(tmpdir, "util", "console.sock")
@@ -26,7 +28,7 @@ export const startConsoleDaemon = (
   options: ConsoleDaemonOptions
 ): Effect.Effect<ConsoleRegistry, ListenError, ConsoleFifo | Scope.Scope> =>
   Effect.gen(function* () {
-    const registry = new ConsoleRegistry(options.maxSubscribers)
+    const registry = new ConsoleRegistry(options.maxSubscribers, new QueueBudget(options.maxTotalQueuedBytes))
     const readers = yield* FiberSet.make()
     const ctx = {
       registry,

@@ -10,7 +10,7 @@
 import { Name } from "../../domain/name.js"
 import { consoleHeader } from "./frames.js"
 import { Ring } from "./ring.js"
-import type { Subscriber } from "./subscriber.js"
+import { QueueBudget, type Subscriber } from "./subscriber.js"
 
 export interface ConsoleEntry {
   /** Newest first. */
@@ -40,8 +40,14 @@ export class ConsoleRegistry {
   /** Lines lost by slow subscribers, over the daemon's life. */
   linesLost = 0
 
-  /** `maxSubscribers` >= 1: at most that many subscribers per console (the reference allowed one more). */
-  constructor(readonly maxSubscribers: number) {}
+  /**
+   * `maxSubscribers` >= 1: at most that many subscribers per console (the reference allowed one
+   * more). `budget`: bytes queued for all subscribers together.
+   */
+  constructor(
+    readonly maxSubscribers: number,
+    readonly budget: QueueBudget = new QueueBudget()
+  ) {}
 
   private newEntry(name: Name, active: boolean, ring: Ring | undefined): ConsoleEntry {
     return { subscribers: [], active, ring, header: consoleHeader(name.toString()), reader: 0, linesRead: 0 }

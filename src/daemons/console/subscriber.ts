@@ -4,7 +4,7 @@
  * so a slow or stuck subscriber delays neither the reader nor the other subscribers (the
  * reference awaited every subscriber's write before reading on).
  *
- * The queue is bounded in bytes. When a read's lines do not fit, that subscriber **loses
+ * The queue is bounded in bytes, per subscriber and over all subscribers together. When a read's lines do not fit, that subscriber **loses
  * them** (it stays connected and gets later lines once it has caught up); the lines are
  * counted, the first loss of a run is logged, and the total is logged when it leaves.
  * History and the subscribe reply are always queued (they are bounded by the ring size).
@@ -13,10 +13,20 @@ import { Effect, Queue, Runtime, type Scope } from "effect"
 import type { Connection } from "../../net/connection.js"
 
 /**
- * Default bound of bytes queued for one subscriber: about 20,000 lines of 60 bytes, some 60 ms
- * of a console writing 320,000 lines/s (enough to ride out a garbage collection pause).
+ * Default bound of bytes queued for one subscriber: about 80,000 lines of 60 bytes, a quarter of
+ * a second of a console writing 320,000 lines/s (enough to ride out a scheduling stall of the
+ * subscriber on a loaded host; 2 MiB was not, see BENCHMARKS.md).
  */
-export const DEFAULT_QUEUE_BYTES = 2 * 1024 * 1024
+export const DEFAULT_QUEUE_BYTES = 8 * 1024 * 1024
+
+/** Default bound of bytes queued for all subscribers together. */
+export const DEFAULT_TOTAL_QUEUE_BYTES = 256 * 1024 * 1024
+
+/** Bytes queued over all subscribers, against a daemon-wide bound. */
+export class QueueBudget {
+  used = 0
+  constructor(readonly max: number = DEFAULT_TOTAL_QUEUE_BYTES) {}
+}
 
 interface Batch {
   readonly frames: Uint8Array
@@ -43,13 +53,16 @@ export const makeSubscriber = (
   conn: Connection,
   label: string,
   maxQueuedBytes: number = DEFAULT_QUEUE_BYTES,
-  onLost: (lines: number) => void = () => {}
+  onLost: (lines: number) => void = () => {},
+  budget: QueueBudget = new QueueBudget()
 ): Effect.Effect<Subscriber, never, Scope.Scope> =>
   Effect.gen(function* () {
     const queue = yield* Queue.unbounded<Batch>()
     let queued = 0
     let lost = 0
     let losing = false
+    /** Set when the subscriber is gone: the accounting was settled. */
+    let done = false
     const id = nextId++
     const runtime = yield* Effect.runtime<never>()
 
@@ -58,7 +71,9 @@ export const makeSubscriber = (
         const batches = yield* Queue.takeBetween(queue, 1, 64)
         for (const batch of batches) {
           yield* conn.writeFramed(batch.frames)
+          if (done) return
           queued -= batch.frames.length
+          budget.used -= batch.frames.length
         }
       }
     }).pipe(
@@ -68,7 +83,15 @@ export const makeSubscriber = (
     yield* Effect.forkScoped(writer)
     yield* Effect.addFinalizer(() =>
       Effect.zipRight(
-        Queue.shutdown(queue),
+        Effect.zipRight(
+          Effect.sync(() => {
+            // what was never written no longer counts against the daemon's budget
+            done = true
+            budget.used -= queued
+            queued = 0
+          }),
+          Queue.shutdown(queue)
+        ),
         lost > 0 ? Effect.logWarning(`console subscriber ${id} of ${label} lost ${lost} lines in total`) : Effect.void
       )
     )
@@ -76,7 +99,8 @@ export const makeSubscriber = (
     const subscriber: Subscriber = {
       id,
       offer: (frames, lines) => {
-        if (queued + frames.length > maxQueuedBytes && queued > 0) {
+        const full = queued + frames.length > maxQueuedBytes || budget.used + frames.length > budget.max
+        if (full && queued > 0) {
           lost += lines
           onLost(lines)
           if (!losing) {
@@ -87,11 +111,13 @@ export const makeSubscriber = (
         }
         losing = false
         queued += frames.length
+        budget.used += frames.length
         Queue.unsafeOffer(queue, { frames })
         return true
       },
       offerAlways: (frames) => {
         queued += frames.length
+        budget.used += frames.length
         Queue.unsafeOffer(queue, { frames })
       },
       lost: () => lost,
