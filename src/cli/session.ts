@@ -310,3 +310,8 @@ export const execute = (
       })
     )
   })
+
+/** For remote mode (src/cli/remote/): the same sending and reply handling over a TLS connection. */
+export const readRepliesOf = (conn: Connection, mode: "single" | "read" | "dump"): Effect.Effect<ExitCode, never, ClientEnv> =>
+  readReplies(conn, { _tag: mode })
+export { sendMessage, sendUpload }
