@@ -121,3 +121,12 @@ describe("manifest device check (spec §5.5)", () => {
     expect(ocamlQuoted('a"b\\c\n\u0001é')).toBe('"a\\"b\\\\c\\n\\001\\233"')
   })
 })
+
+describe("Solo5 ELF notes with one broken table", () => {
+  it("ignores a PT_NOTE pointing outside the file when the sections still find the note", () => {
+    const img = solo5Image({ devices })
+    const dv = new DataView(img.buffer)
+    dv.setBigUint64(64 + 8, 0xffffffn, true) // first program header's p_offset
+    expect(readAbi(img)).toEqual(Either.right({ target: "hvt", targetCode: 1, version: 2 }))
+  })
+})
