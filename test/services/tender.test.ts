@@ -212,6 +212,10 @@ describe("spawning with the console FIFO (spec §5.6-5.7)", () => {
 describe("test tender layer", () => {
   it("records spawns and ends them on SIGTERM like hvt", async () => {
     const t = new TestTenders()
+    expect(await run(t.service.lookup("spt", 2))).toBe("solo5-spt")
+    t.lookupResult = { error: "tender does not exist, looked for x" }
+    expect((await runFailure(t.service.lookup("hvt", 2))).message).toBe("tender does not exist, looked for x")
+    expect(t.lookups).toEqual([{ target: "spt", abi: 2 }, { target: "hvt", abi: 2 }])
     const h = await run(t.service.spawn(["solo5-hvt", "--mem=1"], "/f"))
     expect(t.running().map((p) => p.pid)).toEqual([h.pid])
     await run(h.terminate)

@@ -29,8 +29,10 @@ export class TestTenders {
   readonly spawned: Array<SpawnedProcess> = []
   readonly bhyveBoots: Array<BhyveBoot> = []
   readonly bhyveDestroyed: Array<string> = []
-  /** `lookup` answer: a tender path, or a failure message. */
-  lookupResult: { readonly tender: string } | { readonly error: string } = { tender: "solo5-hvt" }
+  /** `lookup` answer: a tender path, or a failure message; `undefined` = `solo5-<target>`. */
+  lookupResult: { readonly tender: string } | { readonly error: string } | undefined = undefined
+  /** Every lookup, in order. */
+  readonly lookups: Array<{ readonly target: "hvt" | "spt"; readonly abi: number }> = []
   /** When set, spawn fails with this message. */
   failSpawn: string | undefined = undefined
   /** How a terminated process ends; `null` = it ignores SIGTERM. */
@@ -56,9 +58,11 @@ export class TestTenders {
   readonly service: TenderService = {
     lookup: (target, abi) =>
       Effect.suspend(() => {
+        this.lookups.push({ target, abi })
         const r = this.lookupResult
+        if (r === undefined) return Effect.succeed(`solo5-${target}`)
         return "error" in r ? Effect.fail(new TenderError({ message: r.error })) : Effect.succeed(r.tender)
-      }).pipe(Effect.annotateLogs({ target, abi })),
+      }),
     bootBhyve: (boot) => Effect.sync(() => void this.bhyveBoots.push(boot)),
     destroyBhyve: (vm) => Effect.sync(() => void this.bhyveDestroyed.push(vm)),
     spawn: (argv, fifo) =>
