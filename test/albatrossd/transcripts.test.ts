@@ -64,6 +64,43 @@ const normalise = (w: Wire): Wire => {
   }
 }
 
+const replay = (steps: ReadonlyArray<Step>, fake: ReturnType<typeof makeFakeHost>) =>
+  Effect.gen(function* () {
+      const t = yield* setup({ fake })
+    const mismatches: Array<string> = []
+    let compared = 0
+    for (const step of steps) {
+      for (const c of step.connections.filter((c) => c.service === "vmmd")) {
+        if (c.frames_total > c.frames.length) continue // truncated recording (long block streams)
+        const conn = yield* connectUnix(vmmdSocketPath(t.dir))
+        for (const f of c.frames) {
+          if (f.dir === "c2s") {
+            const out = clientFrame(f)
+            if (out.wire !== undefined) yield* conn.writeWire(out.wire)
+            else if (out.raw !== undefined && out.raw.length === 0) yield* conn.writeEnd
+            else yield* conn.writeFrame(out.raw!)
+            continue
+          }
+          const got = yield* Effect.either(conn.readWireUntimed)
+          // replies carrying the recorded image are not comparable (the image was left out)
+          if (f.hex === null) continue
+          const expected = decodeWireSync(hexToBytes(f.hex))
+          if (Either.isLeft(expected)) continue
+          compared++
+          if (Either.isLeft(got) || Option.isNone(got.right)) {
+            mismatches.push(`${step.step}: no reply`)
+            break
+          }
+          const a = JSON.stringify(normalise(got.right.value), (_k, v) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v))
+          const b = JSON.stringify(normalise(expected.right), (_k, v) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v))
+          if (a !== b) mismatches.push(`${step.step}:\n  ours     ${a.slice(0, 600)}\n  recorded ${b.slice(0, 600)}`)
+        }
+        yield* conn.close
+      }
+    }
+    return { mismatches, compared }
+  })
+
 describe("albatrossd replays the recorded sessions", () => {
   it.scoped("every reply on vmmd.sock equals the recorded one", () =>
     Effect.gen(function* () {
@@ -77,39 +114,25 @@ describe("albatrossd replays the recorded sessions", () => {
         state: { unikernels: [{ name: name(":remote"), config: config({ image, cpuids: [1], argv: ["tick", "0"] }) }], policies },
         blocks: [{ name: "tenant:disk1", size: 10 }]
       })
-      const t = yield* setup({ fake })
-      const mismatches: Array<string> = []
-      let compared = 0
-      for (const step of transcripts) {
-        for (const c of step.connections.filter((c) => c.service === "vmmd")) {
-          if (c.frames_total > c.frames.length) continue // truncated recording (long block streams)
-          const conn = yield* connectUnix(vmmdSocketPath(t.dir))
-          for (const f of c.frames) {
-            if (f.dir === "c2s") {
-              const out = clientFrame(f)
-              if (out.wire !== undefined) yield* conn.writeWire(out.wire)
-              else if (out.raw !== undefined && out.raw.length === 0) yield* conn.writeEnd
-              else yield* conn.writeFrame(out.raw!)
-              continue
-            }
-            const got = yield* Effect.either(conn.readWireUntimed)
-            // replies carrying the recorded image are not comparable (the image was left out)
-            if (f.hex === null) continue
-            const expected = decodeWireSync(hexToBytes(f.hex))
-            if (Either.isLeft(expected)) continue
-            compared++
-            if (Either.isLeft(got) || Option.isNone(got.right)) {
-              mismatches.push(`${step.step}: no reply`)
-              break
-            }
-            const a = JSON.stringify(normalise(got.right.value), (_k, v) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v))
-            const b = JSON.stringify(normalise(expected.right), (_k, v) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v))
-            if (a !== b) mismatches.push(`${step.step}:\n  ours     ${a.slice(0, 600)}\n  recorded ${b.slice(0, 600)}`)
-          }
-          yield* conn.close
-        }
-      }
+      const { mismatches, compared } = yield* replay(transcripts, fake)
       expect(mismatches).toEqual([])
       expect(compared).toBeGreaterThan(25)
+    }))
+
+  it.scoped("the recorded network session: MAC, block size and activity in info, destroy", () =>
+    Effect.gen(function* () {
+      const network = JSON.parse(
+        fs.readFileSync(path.resolve(__dirname, "../../../shared/vectors/transcripts-network.json"), "utf8")
+      ) as ReadonlyArray<Step>
+      const netuk = config({
+        image,
+        argv: ["tick", "0"],
+        blockDevices: [{ name: "disk0", device: null, sectorSize: null }],
+        bridges: [{ netif: "net0", bridge: "service", mac: null }]
+      })
+      const fake = makeFakeHost({ state: { unikernels: [{ name: name(":netuk"), config: netuk }], policies: [] }, blocks: [{ name: ":disk0", size: 2 }] })
+      const { mismatches, compared } = yield* replay(network, fake)
+      expect(mismatches).toEqual([])
+      expect(compared).toBe(4)
     }))
 })
