@@ -2,6 +2,12 @@
  * The reader of one console FIFO (spec §7.3): lines go into the ring and, framed once, to
  * every subscriber's queue. All lines of one read share one timestamp (the wall clock, Effect's
  * `Clock`, so tests can set it). When the FIFO ends the console becomes inactive.
+ *
+ * The FIFO is an Effect Stream (with backpressure: a reader that falls behind leaves the data in
+ * the pipe); each subscriber has an Effect Queue drained by its own fiber. A PubSub with replay
+ * was considered for history and fan-out, but `since` queries need the timestamps of the whole
+ * history, the history outlives every subscriber (and restarts), and each subscriber needs its
+ * own byte bound and loss count, so the ring and the per-subscriber queues are explicit.
  */
 import { Clock, Effect, Stream } from "effect"
 import type { FifoError } from "../../services/console-fifo.js"
