@@ -189,3 +189,19 @@ describe("test blocks layer", () => {
     expect((await run(t.service.discover)).map((b) => b.name.toString())).toEqual(["a:b"])
   })
 })
+
+describe("block set interrupted", () => {
+  it("stops reading and writing when the fiber is interrupted (a connection that went away)", async () => {
+    const { blocks } = fresh()
+    await run(blocks.create(n(":d"), 1, Option.none()))
+    let sourceClosed = false
+    const never = Stream.concat(Stream.make(new Uint8Array(100).fill(1)), Stream.never).pipe(
+      Stream.ensuring(Effect.sync(() => (sourceClosed = true)))
+    )
+    const exit = await Effect.runPromise(Effect.exit(Effect.timeout(blocks.set(n(":d"), 1, false, never), "200 millis")))
+    expect(exit._tag).toBe("Failure")
+    for (let i = 0; i < 100 && !sourceClosed; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(sourceClosed).toBe(true)
+    expect(readFileSync(blocks.path(n(":d"))).subarray(0, 100).every((b) => b === 1)).toBe(true)
+  })
+})

@@ -124,7 +124,8 @@ export const makePosixBlocks = (paths: HostPathsConfig): BlocksService => {
           yield chunk
         }
       }
-      const result = yield* Effect.tryPromise(async () => {
+      // the abort signal fires when this fiber is interrupted: the pipeline stops and closes the file
+      const result = yield* Effect.tryPromise(async (signal) => {
         const input = Readable.from(Stream.toAsyncIterableRuntime(source, runtime), { objectMode: false })
         const output = createWriteStream(file, { flags: "w", mode: 0o600 })
         if (compressed) {
@@ -132,9 +133,9 @@ export const makePosixBlocks = (paths: HostPathsConfig): BlocksService => {
           inflater.on("error", (e: NodeJS.ErrnoException) => {
             if (typeof e.code === "string" && e.code.startsWith("Z_")) inflateError ??= e.message
           })
-          await pipeline(input, inflater, limit, output)
+          await pipeline(input, inflater, limit, output, { signal })
         } else {
-          await pipeline(input, limit, output)
+          await pipeline(input, limit, output, { signal })
         }
       }).pipe(Effect.either)
       if (Either.isLeft(result)) {
