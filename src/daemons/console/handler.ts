@@ -9,7 +9,7 @@
 import * as path from "node:path"
 import { Effect, Either, FiberSet, Option, type Scope } from "effect"
 import type { ConsoleQuery } from "../../domain/command.js"
-import type { Name } from "../../domain/name.js"
+import { Name } from "../../domain/name.js"
 import type { Header, Wire } from "../../domain/wire.js"
 import type { Connection, ConnectionError } from "../../net/connection.js"
 import { ConsoleFifo } from "../../services/console-fifo.js"
@@ -83,9 +83,10 @@ const consoleAdd = (ctx: ConsoleContext, conn: Connection, header: Header, name:
       yield* Effect.logError(`${file}: error in open: ${opened.left.message}`)
       return yield* conn.writeWire(failure(header, "opening"))
     }
-    const { entry, reader, dropped } = ctx.registry.add(name, n)
-    if (dropped.length > 0 || BigInt(ctx.registry.labels(name.path).length) > n) {
-      yield* Effect.logInfo(`console cap of ${name.dropLabel().toString()} reached (${n})`)
+    const { entry, reader, dropped, cap } = ctx.registry.add(name, n)
+    if (cap._tag === "Dropped") yield* Effect.logInfo(`dropping ${Name.of(name.path, cap.label).toString()}`)
+    if (cap._tag === "NothingToDrop") {
+      yield* Effect.logError(`adding a ringbuffer to ${name.toString()}, but found nothing inactive to drop`)
     }
     yield* closeAll(dropped)
     yield* FiberSet.run(ctx.readers, runReader(ctx.registry, entry, reader, name.toString(), opened.right))

@@ -30,6 +30,12 @@ interface PathEntry {
   readonly consoles: Map<string, ConsoleEntry>
 }
 
+/** What the per-path cap did when a console was added. */
+export type CapOutcome =
+  | { readonly _tag: "Within" }
+  | { readonly _tag: "Dropped"; readonly label: string; readonly subscribers: Array<Subscriber> }
+  | { readonly _tag: "NothingToDrop" }
+
 export type SubscribeReply = "subscribed" | "waiting for VM"
 
 const pathKey = (path: ReadonlyArray<string>): string => path.join(":")
@@ -72,7 +78,10 @@ export class ConsoleRegistry {
    * `Console_add(n)` after the FIFO was opened (spec §7.2). Returns the entry (active, with a
    * ring), the reader id to pass to `readerEnded`, and subscribers of a dropped console.
    */
-  add(name: Name & { label: string }, n: bigint): { entry: ConsoleEntry; reader: number; dropped: Array<Subscriber> } {
+  add(
+    name: Name & { label: string },
+    n: bigint
+  ): { entry: ConsoleEntry; reader: number; dropped: Array<Subscriber>; cap: CapOutcome } {
     const key = pathKey(name.path)
     const reader = ++this.readerCounter
     let path = this.paths.get(key)
@@ -87,25 +96,26 @@ export class ConsoleRegistry {
       existing.active = true
       existing.ring ??= new Ring()
       existing.reader = reader
-      return { entry: existing, reader, dropped: [] }
+      return { entry: existing, reader, dropped: [], cap: { _tag: "Within" } }
     }
     const entry = this.newEntry(name, true, new Ring())
     entry.reader = reader
     path.consoles.set(name.label, entry)
-    return { entry, reader, dropped: this.dropIfOver(path) }
+    const cap = this.dropIfOver(path)
+    return { entry, reader, dropped: cap._tag === "Dropped" ? cap.subscribers : [], cap }
   }
 
   /**
    * The per-path cap (spec §7.2): with more than `n` consoles, the inactive one with the
    * smallest label goes, its subscribers are closed. With none inactive, nothing goes.
    */
-  private dropIfOver(path: PathEntry): Array<Subscriber> {
-    if (BigInt(path.consoles.size) <= path.n) return []
+  private dropIfOver(path: PathEntry): CapOutcome {
+    if (BigInt(path.consoles.size) <= path.n) return { _tag: "Within" }
     const inactive = [...path.consoles.entries()].filter(([, e]) => !e.active).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     const victim = inactive[0]
-    if (victim === undefined) return []
+    if (victim === undefined) return { _tag: "NothingToDrop" }
     path.consoles.delete(victim[0])
-    return victim[1].subscribers
+    return { _tag: "Dropped", label: victim[0], subscribers: victim[1].subscribers }
   }
 
   /** The FIFO of `entry` reached its end (the process exited): inactive, history kept. */
@@ -146,7 +156,8 @@ export class ConsoleRegistry {
     const entry = this.newEntry(name, false, undefined)
     entry.subscribers.push(sub)
     path.consoles.set(name.label, entry)
-    return { reply: "waiting for VM", ring: undefined, entry, dropped: this.dropIfOver(path) }
+    const cap = this.dropIfOver(path)
+    return { reply: "waiting for VM", ring: undefined, entry, dropped: cap._tag === "Dropped" ? cap.subscribers : [] }
   }
 
   /** A subscriber went away; a console with nothing left (no reader, no ring, no subscriber) is forgotten. */
