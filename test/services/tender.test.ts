@@ -67,6 +67,13 @@ describe("tender lookup (spec §5.4 steps 4-5)", () => {
     expect(versionOutputMatches("x\nABI version 02\n", 2)).toBe(true)
   })
 
+  it("gives up on a tender whose --version hangs", async () => {
+    const { paths } = setup()
+    writeFileSync(`${paths.dbdir}/solo5-hvt`, "#!/bin/sh\nexec sleep 30\n", { mode: 0o755 })
+    const t = makePosixTender({ os: "Linux", paths, runner: nodeCommandRunner, versionTimeout: "300 millis" })
+    expect((await runFailure(t.lookup("hvt", 2))).message).toBe(`cmd ${paths.dbdir}/solo5-hvt --version timed out`)
+  })
+
   it("runs the tender's --version with stderr merged (recording runner)", async () => {
     const { paths } = setup()
     installFakeTender(paths.dbdir, ["solo5-spt.2"])

@@ -7,7 +7,7 @@ import { constants } from "node:fs"
 import { mkdtemp, open, rm, writeFile } from "node:fs/promises"
 import { constants as osConstants, tmpdir } from "node:os"
 import { join } from "node:path"
-import { Deferred, Effect, Exit, Layer } from "effect"
+import { Deferred, type Duration, Effect, Exit, Layer } from "effect"
 import type { ProcessExit } from "../../domain/process-exit.js"
 import { CommandRunner, type CommandRunnerService, commandLine, runChecked } from "../../services/command-runner.js"
 import { HostPaths, type HostPathsConfig } from "../../services/host-paths.js"
@@ -38,6 +38,8 @@ export interface TenderOptions {
   readonly os: "Linux" | "FreeBSD"
   readonly paths: HostPathsConfig
   readonly runner: CommandRunnerService
+  /** How long `<tender> --version` may take (default 10 s); a hung tender must not hang a create. */
+  readonly versionTimeout?: Duration.DurationInput
 }
 
 export const makePosixTender = (options: TenderOptions): TenderService => {
@@ -69,9 +71,12 @@ export const makePosixTender = (options: TenderOptions): TenderService => {
         return yield* new TenderError({ message: `tender does not exist, looked for ${looked}` })
       }
       const argv = [tender, "--version"]
-      const result = yield* Effect.mapError(
-        runner.run(argv, { mergeStderr: true }),
-        (e) => new TenderError({ message: e.message })
+      const result = yield* runner.run(argv, { mergeStderr: true }).pipe(
+        Effect.mapError((e) => new TenderError({ message: e.message })),
+        Effect.timeoutFail({
+          duration: options.versionTimeout ?? "10 seconds",
+          onTimeout: () => new TenderError({ message: `cmd ${commandLine(argv)} timed out` })
+        })
       )
       if (result.exitCode !== 0) {
         return yield* new TenderError({ message: `cmd ${commandLine(argv)} exited with ${result.exitCode ?? result.signal}` })
