@@ -137,3 +137,21 @@ describe("Linux network layer on a real kernel, inside a network namespace", () 
     }
   })
 })
+
+describe("Linux tap creation under concurrency", () => {
+  it("concurrent creates never pick the same tap", async () => {
+    const taps = new Set<string>()
+    const rec = makeRecordingRunner((argv) => {
+      const line = argv.join(" ")
+      if (line === "ip tuntap show") return { stdout: [...taps].map((t) => `${t}: tap persist\n`).join("") }
+      if (argv[2] === "add") taps.add(argv[3]!)
+      return undefined
+    })
+    // every command yields, so fibers interleave between `show` and `add`
+    const yielding = { run: (argv: ReadonlyArray<string>) => Effect.zipRight(Effect.yieldNow(), rec.runner.run(argv)) }
+    const net = makeLinuxNetwork(yielding)
+    const created = await run(Effect.all(Array.from({ length: 8 }, () => net.createTap("br0")), { concurrency: "unbounded" }))
+    expect(new Set(created).size).toBe(8)
+    expect([...created].sort()).toEqual(Array.from({ length: 8 }, (_, i) => `vmmtap${i}`).sort())
+  })
+})

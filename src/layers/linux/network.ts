@@ -43,9 +43,12 @@ export const makeLinuxNetwork = (runner: CommandRunnerService): NetworkService =
   const run = (argv: ReadonlyArray<string>) =>
     toNetworkError(runChecked(argv).pipe(Effect.provideService(CommandRunner, runner)))
   const destroyTap = (tap: string) => Effect.asVoid(run(["ip", "tuntap", "del", "dev", tap, "mode", "tap"]))
+  // picking the smallest free number and adding it must not interleave with another create:
+  // `ip tuntap add` of an existing persistent tap succeeds, so two creates could share a tap
+  const picking = Effect.unsafeMakeSemaphore(1)
   return {
     createTap: (bridge) =>
-      Effect.gen(function* () {
+      picking.withPermits(1)(Effect.gen(function* () {
         const tap = smallestFreeTap(usedTapNumbers(yield* run(["ip", "tuntap", "show"])))
         yield* run(["ip", "tuntap", "add", tap, "mode", "tap"])
         // unlike the reference, a tap that cannot be brought up or attached is not left behind
@@ -57,7 +60,7 @@ export const makeLinuxNetwork = (runner: CommandRunnerService): NetworkService =
           () => Effect.ignore(destroyTap(tap))
         )
         return tap
-      }),
+      })),
     destroyTap,
     checkBridge: (bridge) =>
       Effect.mapError(Effect.asVoid(run(["ip", "link", "show", bridge])), () => bridgeMissing(bridge)),
