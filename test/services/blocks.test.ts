@@ -205,3 +205,18 @@ describe("block set interrupted", () => {
     expect(readFileSync(blocks.path(n(":d"))).subarray(0, 100).every((b) => b === 1)).toBe(true)
   })
 })
+
+describe("concurrent block creates", () => {
+  it("exactly one create of a name wins, the others get `file already exists`", async () => {
+    const { blocks } = fresh()
+    const results = await run(
+      Effect.all(Array.from({ length: 6 }, () => Effect.either(blocks.create(n(":same"), 1, Option.none()))), {
+        concurrency: "unbounded"
+      })
+    )
+    expect(results.filter(Either.isRight)).toHaveLength(1)
+    expect(results.filter(Either.isLeft).map((l) => Either.isLeft(l) && l.left.message)).toEqual(
+      Array(5).fill("file already exists")
+    )
+  })
+})

@@ -121,3 +121,14 @@ describe("test state store", () => {
     expect(t.started).toEqual(t.bytes)
   })
 })
+
+describe("concurrent dumps", () => {
+  it("run one after the other: the last call wins, state.bak holds the one before", async () => {
+    const { dbdir, store } = fresh()
+    const states = roundtrip.slice(0, 6).map((v) => Either.getOrThrow(decodeStateSync(hex(v.hex))))
+    await run(Effect.all(states.map((s) => store.dump(s)), { concurrency: "unbounded" }))
+    expect(readFileSync(`${dbdir}/state`).toString("hex")).toBe(roundtrip[5]!.hex)
+    expect(readFileSync(`${dbdir}/state.bak`).toString("hex")).toBe(roundtrip[4]!.hex)
+    expect(readdirSync(dbdir).sort()).toEqual(["state", "state.bak"])
+  })
+})

@@ -88,7 +88,9 @@ export const makePosixBlocks = (paths: HostPathsConfig): BlocksService => {
             await fh.close()
           }
         },
-        catch: (e) => fail(`file ${file}: ${errnoText(e)}`)
+        // a concurrent create of the same name loses the exclusive open
+        catch: (e) =>
+          fail(typeof e === "object" && e !== null && "code" in e && e.code === "EEXIST" ? "file already exists" : `file ${file}: ${errnoText(e)}`)
       })
       // [QUIRK] kept: the file already exists when the size turns out to be invalid
       const bytes = bytesOfMb(size)

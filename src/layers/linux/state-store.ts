@@ -18,6 +18,8 @@ const isNoEntry = (e: unknown): boolean => typeof e === "object" && e !== null &
 
 export const makePosixStateStore = (paths: HostPathsConfig): StateStoreService => {
   const file = statePath(paths)
+  // dumps run one at a time, in call order: two interleaved rotations would race on state.bak
+  const writing = Effect.unsafeMakeSemaphore(1)
   return {
     restore: Effect.gen(function* () {
       const bytes = yield* Effect.tryPromise(() => readFile(file)).pipe(Effect.either)
@@ -33,7 +35,7 @@ export const makePosixStateStore = (paths: HostPathsConfig): StateStoreService =
       return state.right
     }),
     dump: (state) =>
-      Effect.gen(function* () {
+      writing.withPermits(1)(Effect.gen(function* () {
         const bytes = encodeStateSync(state)
         if (Either.isLeft(bytes)) return yield* new StateError({ message: `couldn't encode state: ${bytes.left.message}` })
         yield* Effect.tryPromise({
@@ -51,7 +53,7 @@ export const makePosixStateStore = (paths: HostPathsConfig): StateStoreService =
             }),
           catch: (e) => new StateError({ message: `while writing state: ${errnoText(e)}` })
         })
-      }),
+      })),
     snapshotStarted: Effect.tryPromise(() => copyFile(file, `${file}.started`)).pipe(
       Effect.catchAll((e) => Effect.logWarning(`copying ${file} to ${file}.started failed: ${errnoText(e.error)}`))
     )
