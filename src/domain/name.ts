@@ -33,26 +33,33 @@ export const parsePath = (s: string): Either.Either<ReadonlyArray<string>, strin
 
 export const pathToString = (path: ReadonlyArray<string>): string => path.join(":")
 
+/**
+ * Names are built from already checked parts on hot paths (every trie listing, every frame), so
+ * the Schema constructor's runtime re-validation of the field types is skipped; TypeScript
+ * guarantees them. Labels are validated where text is parsed, not here.
+ */
+const make = (path: ReadonlyArray<string>, label: string | null): Name => new Name({ path, label }, true)
+
 export class Name extends Schema.Class<Name>("Name")({
   path: Schema.Array(Schema.String),
   label: Schema.NullOr(Schema.String)
 }) {
-  static readonly root: Name = new Name({ path: [], label: null })
+  static readonly root: Name = new Name({ path: [], label: null }, true)
 
   static of(path: ReadonlyArray<string>, label: string | null = null): Name {
-    return new Name({ path, label })
+    return make(path, label)
   }
 
   /** `Name.of_string` of the reference, including its error texts. */
   static fromString(s: string): Either.Either<Name, string> {
     if (s === "") return Either.left("empty name")
     if (s.endsWith(":")) {
-      return Either.map(parsePath(s.slice(0, -1)), (path) => new Name({ path, label: null }))
+      return Either.map(parsePath(s.slice(0, -1)), (path) => make(path, null))
     }
     const path = parsePath(s)
     if (Either.isLeft(path) || path.right.length === 0) return Either.left("invalid name")
     const labels = path.right
-    return Either.right(new Name({ path: labels.slice(0, -1), label: labels[labels.length - 1]! }))
+    return Either.right(make(labels.slice(0, -1), labels[labels.length - 1]!))
   }
 
   /** The wire / file-name form: `path:label`, `:` for root, `a:b:` for a path-name. */
@@ -76,12 +83,12 @@ export class Name extends Schema.Class<Name>("Name")({
 
   /** The name as a path-name (label dropped). */
   dropLabel(): Name {
-    return new Name({ path: this.path, label: null })
+    return make(this.path, null)
   }
 
   /** Same label at the root path. */
   dropPath(): Name {
-    return new Name({ path: [], label: this.label })
+    return make([], this.label)
   }
 
   /** The path this name denotes when used as a subtree (label appended, if any). */
@@ -91,7 +98,7 @@ export class Name extends Schema.Class<Name>("Name")({
 
   /** A block device referenced by a unikernel lives next to it, in the same path. */
   blockName(device: string): Name {
-    return new Name({ path: this.path, label: device })
+    return make(this.path, device)
   }
 
   /** Strip a leading path; `undefined` when `prefix` is not a prefix of this name's key. */
@@ -99,8 +106,8 @@ export class Name extends Schema.Class<Name>("Name")({
     const key = this.key()
     if (prefix.length > key.length) return undefined
     for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return undefined
-    if (this.label === null) return new Name({ path: this.path.slice(prefix.length), label: null })
+    if (this.label === null) return make(this.path.slice(prefix.length), null)
     if (prefix.length === key.length) return undefined
-    return new Name({ path: this.path.slice(prefix.length), label: this.label })
+    return make(this.path.slice(prefix.length), this.label)
   }
 }

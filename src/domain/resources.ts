@@ -134,21 +134,24 @@ export class Resources<U extends Accounted = Accounted> {
 
   /** Running unikernels and their memory in the subtree at `path`. */
   unikernelUsage(path: Path): UnikernelUsage {
-    return this.unikernels.fold(
-      path,
-      (acc, _name, u) => ({ unikernels: acc.unikernels + 1, memory: acc.memory + u.config.memory }),
-      { unikernels: 0, memory: 0 }
-    )
+    let unikernels = 0
+    let memory = 0
+    this.unikernels.forEachValue(path, (u) => {
+      unikernels++
+      memory += u.config.memory
+    })
+    return { unikernels, memory }
   }
 
   /** Block storage in the subtree at `path`, attached and not. */
   blockUsage(path: Path): BlockUsage {
-    return this.blockDevices.fold(
-      path,
-      (acc, _name, b) =>
-        b.active ? { active: acc.active + b.size, inactive: acc.inactive } : { active: acc.active, inactive: acc.inactive + b.size },
-      { active: 0, inactive: 0 }
-    )
+    let active = 0
+    let inactive = 0
+    this.blockDevices.forEachValue(path, (b) => {
+      if (b.active) active += b.size
+      else inactive += b.size
+    })
+    return { active, inactive }
   }
 
   totalBlockUsage(path: Path): number {
@@ -201,10 +204,10 @@ export class Resources<U extends Accounted = Accounted> {
     const block = this.totalBlockUsage(path)
     const cpuids = new Set<number>()
     const bridges = new Set<string>()
-    for (const u of this.unikernels.entriesUnder(path).map(([, v]) => v)) {
+    this.unikernels.forEachValue(path, (u) => {
       for (const c of u.config.cpuids) cpuids.add(c)
       for (const b of bridgesOf(u.config)) bridges.add(b)
-    }
+    })
     const cpus = sortedNumbers(difference([...cpuids], p.cpuids))
     if (cpus.length > 0) return Either.left(`policy does not allow CPUids ${cpus.join(", ")}`)
     if (difference([...bridges], p.bridges).length > 0)

@@ -113,6 +113,14 @@ describe("fold: post-order, names relative to the path", () => {
     expect(u.fold(["alice"], (acc, _name, v) => acc + v, "")).toBe(":alice")
   })
 
+  it("forEachValue visits the same values in the same order, without names", () => {
+    for (const at of [[], ["alice"], ["alice", "bob"], ["nobody"]]) {
+      const seen: Array<string> = []
+      t.forEachValue(at, (v) => seen.push(v))
+      expect(seen).toEqual(t.entriesUnder(at).map(([, v]) => v))
+    }
+  })
+
   it("threads the accumulator in visiting order", () => {
     expect(t.fold(["alice", "bob"], (acc: Array<string>, _k, v) => [...acc, v], [])).toEqual(["alice:bob:x", "alice:bob:"])
   })
