@@ -11,6 +11,7 @@ import { blockCommands } from "./commands/block.js"
 import { consoleCommands } from "./commands/console.js"
 import { dumpCommands } from "./commands/dump.js"
 import { policyCommands } from "./commands/policy.js"
+import { remoteCommands } from "./remote/commands.js"
 import { statsCommands } from "./commands/stats.js"
 import { unikernelCommands } from "./commands/unikernel.js"
 import { ExitCode } from "./exit-code.js"
@@ -22,7 +23,8 @@ const subcommands = [
   ...blockCommands,
   ...consoleCommands,
   ...statsCommands,
-  ...dumpCommands
+  ...dumpCommands,
+  ...remoteCommands
 ] as const
 
 export const subcommandNames: ReadonlyArray<string> = subcommands.flatMap((c) => {

@@ -13,10 +13,13 @@ import { Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { type Service, socketFileOf } from "../domain/endpoint.js"
 import { ClientExit, ExitCode } from "./exit-code.js"
+import { type NonLocal, type RemoteArgs, remoteOptions, resolveRemote } from "./remote/options.js"
 
 export type Destination =
   /** `socket`: `None` = the service's default socket under `tmpdir`; `Some("-")` = print and stop. */
-  { readonly _tag: "Local"; readonly socket: Option.Option<string>; readonly tmpdir: string }
+  | { readonly _tag: "Local"; readonly socket: Option.Option<string>; readonly tmpdir: string }
+  /** `--destination` (TLS endpoint) or `--csr` (src/cli/remote/). */
+  | NonLocal
 
 export const defaultTmpdir = (): string =>
   process.platform === "freebsd" || process.platform === "darwin" ? "/var/run/albatross" : "/run/albatross"
@@ -54,15 +57,19 @@ export const jsonOption = Options.boolean("json").pipe(
 export const destinationOptions = {
   socket: socketOption,
   tmpdir: tmpdirOption,
-  json: jsonOption
+  json: jsonOption,
+  ...remoteOptions
 }
 
-export interface DestinationArgs {
+export interface DestinationArgs extends RemoteArgs {
   readonly socket: Option.Option<string>
   readonly tmpdir: Option.Option<string>
 }
 
 export const resolveDestination = (args: DestinationArgs): Effect.Effect<Destination, ClientExit> =>
+  Effect.flatMap(resolveRemote(args), (remote) => (Option.isSome(remote) ? Effect.succeed<Destination>(remote.value) : resolveLocal(args)))
+
+const resolveLocal = (args: DestinationArgs): Effect.Effect<Destination, ClientExit> =>
   Option.match(args.tmpdir, {
     onNone: () => Effect.succeed(defaultTmpdir()),
     onSome: checkDirectory

@@ -23,6 +23,7 @@ import { hexdump } from "./hexdump.js"
 import { wirePieces } from "./human.js"
 import { messageJson } from "./json.js"
 import { makeProgress } from "./progress.js"
+import { executeCsr, executeRemote } from "./remote/execute.js"
 
 /** Raw data sent after the command (spec §6.3), already compressed if requested. */
 export interface Upload {
@@ -250,6 +251,10 @@ export const request = (
 ): Effect.Effect<Either.Either<Wire, ExitCode>, never, ClientEnv> =>
   Effect.scoped(
     Effect.gen(function* () {
+      if (destination._tag !== "Local") {
+        yield* error("this subcommand works with local daemons only (--socket)")
+        return Either.left<ExitCode>(ExitCode.cliError)
+      }
       if (Option.isSome(destination.socket) && destination.socket.value === "-") {
         return Either.left<ExitCode>(yield* printEncoded(commandWire(name, command)))
       }
@@ -289,6 +294,9 @@ export const execute = (
   upload?: Upload
 ): Effect.Effect<ExitCode, never, ClientEnv> =>
   Effect.gen(function* () {
+    // remote mode and CSRs (src/cli/remote/)
+    if (destination._tag === "Remote") return yield* executeRemote(destination, name, command, upload)
+    if (destination._tag === "Csr") return yield* executeCsr(destination.keyType, name, command)
     const endpoint = endpointOf(command)
     const wire = commandWire(name, command)
     if (Option.isSome(destination.socket) && destination.socket.value === "-") return yield* printEncoded(wire)
