@@ -56,6 +56,16 @@ describe("ring", () => {
     })
   }
 
+  it("property: the ring (growing its arrays as it fills) holds the newest min(n, 1024) pushes in order", () => {
+    for (const n of [0, 1, 31, 32, 33, 63, 64, 65, 500, 1023, 1024, 1025, 2047, 2048, 2049, 5000]) {
+      const r = filled(n)
+      const held = Math.min(n, 1024)
+      expect(r.size).toBe(held)
+      expect(txt(r.all())).toEqual(Array.from({ length: held }, (_, i) => `line ${n - held + i}`))
+      expect(r.all().map((e) => e.timestamp)).toEqual(Array.from({ length: held }, (_, i) => 1000 + n - held + i))
+    }
+  })
+
   it("queries on an empty ring give nothing", () => {
     const r = new Ring()
     expect(r.last(5n)).toEqual([])

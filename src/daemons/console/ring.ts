@@ -18,21 +18,49 @@ export interface RingEntry {
  * costs more memory than a 60-byte line itself. The line reader packs the lines of one read
  * into one buffer, so the ring holds at most one buffer beyond its own lines (the oldest read's,
  * partly overwritten).
+ *
+ * The arrays start small and double until they reach `capacity` (most unikernels print a few
+ * dozen lines at boot and little after); they only wrap around once at full size.
  */
+const INITIAL_SLOTS = 32
+
 export class Ring {
-  private readonly timestamps: Float64Array
-  private readonly buffers: Array<ArrayBufferLike | undefined>
-  private readonly offsets: Int32Array
-  private readonly lengths: Int32Array
+  private timestamps: Float64Array
+  private buffers: Array<ArrayBufferLike | undefined>
+  private offsets: Int32Array
+  private lengths: Int32Array
+  /** Slots allocated so far (grows to `capacity`). */
+  private slots: number
   /** Index of the next write. */
   private next = 0
   private filled = 0
 
   constructor(readonly capacity: number = RING_SIZE) {
-    this.timestamps = new Float64Array(capacity)
-    this.buffers = new Array<ArrayBufferLike | undefined>(capacity).fill(undefined)
-    this.offsets = new Int32Array(capacity)
-    this.lengths = new Int32Array(capacity)
+    this.slots = Math.min(INITIAL_SLOTS, capacity)
+    this.timestamps = new Float64Array(this.slots)
+    this.buffers = new Array<ArrayBufferLike | undefined>(this.slots).fill(undefined)
+    this.offsets = new Int32Array(this.slots)
+    this.lengths = new Int32Array(this.slots)
+  }
+
+  /** Doubles the arrays; only called before the first wrap-around, so indices stay valid. */
+  private grow(): void {
+    const slots = Math.min(this.slots * 2, this.capacity)
+    const t = new Float64Array(slots)
+    t.set(this.timestamps)
+    const o = new Int32Array(slots)
+    o.set(this.offsets)
+    const l = new Int32Array(slots)
+    l.set(this.lengths)
+    const b = new Array<ArrayBufferLike | undefined>(slots).fill(undefined)
+    for (let i = 0; i < this.slots; i++) b[i] = this.buffers[i]
+    this.timestamps = t
+    this.offsets = o
+    this.lengths = l
+    this.buffers = b
+    // entries fill [0, old slots) in order; the next one goes right after them
+    this.next = this.slots
+    this.slots = slots
   }
 
   /** Entries currently held (at most `capacity`). */
@@ -41,18 +69,19 @@ export class Ring {
   }
 
   push(timestamp: number, line: Uint8Array): void {
+    if (this.filled === this.slots && this.slots < this.capacity) this.grow()
     const i = this.next
     this.timestamps[i] = timestamp
     this.buffers[i] = line.buffer
     this.offsets[i] = line.byteOffset
     this.lengths[i] = line.byteLength
-    this.next = (this.next + 1) % this.capacity
+    this.next = (this.next + 1) % this.slots
     if (this.filled < this.capacity) this.filled++
   }
 
   /** Index of the i-th newest entry (0 = newest). */
   private back(i: number): number {
-    return (this.next - 1 - i + 2 * this.capacity) % this.capacity
+    return (this.next - 1 - i + 2 * this.slots) % this.slots
   }
 
   private entry(index: number): RingEntry {
