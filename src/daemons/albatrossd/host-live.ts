@@ -13,6 +13,9 @@ import { StateStore } from "../../services/state-store.js"
 import { Tender } from "../../services/tender.js"
 import { HostError, type VmmHost } from "./host.js"
 
+/** How long a successful tender lookup is reused. */
+export const TENDER_CACHE_MS = 10_000
+
 const hostError = (e: { readonly message: string }) => new HostError({ message: e.message })
 
 export const hostFromServices = (os: "linux" | "freebsd") =>
@@ -25,13 +28,27 @@ export const hostFromServices = (os: "linux" | "freebsd") =>
     const blocks = yield* Blocks
     const store = yield* StateStore
 
+    // a tender found and checked (`--version`) is trusted for a while: running it before every
+    // create costs a process spawn, and a restore of many unikernels would pay it each time
+    const tenders = new Map<string, { readonly path: string; readonly until: number }>()
+    const lookupTender = (target: "hvt" | "spt", abi: number) =>
+      Effect.gen(function* () {
+        const key = `${target}.${abi}`
+        const now = Date.now()
+        const cached = tenders.get(key)
+        if (cached !== undefined && cached.until > now) return cached.path
+        const path = yield* Effect.mapError(tender.lookup(target, abi), hostError)
+        tenders.set(key, { path, until: now + TENDER_CACHE_MS })
+        return path
+      })
+
     const host: VmmHost = {
       os,
       rootPolicy: Effect.mapError(Effect.provideService(rootPolicy, HostFacts, facts), hostError),
       checkImage: (_name, config) =>
         Effect.gen(function* () {
           const img = yield* Effect.mapError(image.inspect(config.compressed, config.image), hostError)
-          const path = yield* Effect.mapError(tender.lookup(img.target, img.abi), hostError)
+          const path = yield* lookupTender(img.target, img.abi)
           const manifest = checkManifestDevices(img.manifest, config)
           if (Either.isLeft(manifest)) return yield* new HostError({ message: manifest.left })
           return { image: img.image, digest: img.digest, tender: path }
