@@ -19,6 +19,8 @@ export interface StateStoreService {
   /**
    * Atomic: encoded to `state.tmp`, fsync'd, the previous `state` renamed to `state.bak`, the
    * temp file renamed to `state`, the directory fsync'd. On disk when this completes.
+   * Concurrent dumps may be group-committed: only the newest waiting state is written, which
+   * is right as long as every state passed is a full snapshot (it is: the whole daemon state).
    */
   readonly dump: (state: PersistedState) => Effect.Effect<void, StateError>
   /** Copies `state` to `state.started` (spec §4.2 step 6); errors are only logged. */

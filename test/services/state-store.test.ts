@@ -123,12 +123,27 @@ describe("test state store", () => {
 })
 
 describe("concurrent dumps", () => {
-  it("run one after the other: the last call wins, state.bak holds the one before", async () => {
+  it("are group-committed: every caller returns after a durable write of the newest state", async () => {
     const { dbdir, store } = fresh()
     const states = roundtrip.slice(0, 6).map((v) => Either.getOrThrow(decodeStateSync(hex(v.hex))))
     await run(Effect.all(states.map((s) => store.dump(s)), { concurrency: "unbounded" }))
     expect(readFileSync(`${dbdir}/state`).toString("hex")).toBe(roundtrip[5]!.hex)
-    expect(readFileSync(`${dbdir}/state.bak`).toString("hex")).toBe(roundtrip[4]!.hex)
-    expect(readdirSync(dbdir).sort()).toEqual(["state", "state.bak"])
+    // all six arrived before the writer ran: one write, so no previous state to keep
+    expect(readdirSync(dbdir).sort()).toEqual(["state"])
+    // sequential dumps still rotate one by one
+    await run(store.dump(states[2]!))
+    expect(readFileSync(`${dbdir}/state.bak`).toString("hex")).toBe(roundtrip[5]!.hex)
+  })
+
+  it("a failed group write fails every waiter of that group", async () => {
+    const { dbdir, store } = fresh()
+    await run(store.dump(EMPTY_STATE))
+    mkdirSync(`${dbdir}/state.bak/x`, { recursive: true })
+    const results = await run(
+      Effect.all([store.dump(EMPTY_STATE), store.dump(EMPTY_STATE), store.dump(EMPTY_STATE)].map(Effect.either), {
+        concurrency: "unbounded"
+      })
+    )
+    expect(results.every(Either.isLeft)).toBe(true)
   })
 })

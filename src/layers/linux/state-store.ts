@@ -5,9 +5,14 @@
  * fsync'd; the current `state` is hard-linked as `state.bak` (so `state` never disappears,
  * unlike the reference's rename-then-write); the temporary file is renamed over `state`; the
  * directory is fsync'd. A crash at any point leaves a complete `state`.
+ *
+ * Group commit: while a write is in flight, later dumps wait; when it is done only the newest
+ * waiting state is written, and every waiter completes once that write is durable. Each state
+ * the daemon dumps is a snapshot of everything so far, so the newest one contains what every
+ * earlier waiter asked to persist; under load this turns N writes and fsyncs into about two.
  */
 import { copyFile, link, readFile, rm } from "node:fs/promises"
-import { Effect, Either, Layer } from "effect"
+import { Deferred, Effect, Either, Layer } from "effect"
 import { decodeStateSync, encodeStateSync } from "../../wire/index.js"
 import { HostPaths, type HostPathsConfig, statePath } from "../../services/host-paths.js"
 import { EMPTY_STATE, StateError, StateStore, type StateStoreService } from "../../services/state-store.js"
@@ -18,8 +23,39 @@ const isNoEntry = (e: unknown): boolean => typeof e === "object" && e !== null &
 
 export const makePosixStateStore = (paths: HostPathsConfig): StateStoreService => {
   const file = statePath(paths)
-  // dumps run one at a time, in call order: two interleaved rotations would race on state.bak
-  const writing = Effect.unsafeMakeSemaphore(1)
+  const writeOnce = (bytes: Uint8Array) =>
+    Effect.tryPromise({
+      try: () =>
+        writeFileAtomic(file, bytes, {
+          // the reference writes it 0644 (readable by the dump tools of the client)
+          mode: 0o644,
+          durable: true,
+          beforeRename: async () => {
+            await rm(`${file}.bak`, { force: true })
+            await link(file, `${file}.bak`).catch((e: unknown) => {
+              if (!isNoEntry(e)) throw e
+            })
+          }
+        }),
+      catch: (e) => new StateError({ message: `while writing state: ${errnoText(e)}` })
+    })
+
+  // one writer at a time (two interleaved rotations would race on state.bak); see group commit above
+  let writing = false
+  let pending: { bytes: Uint8Array; readonly waiters: Array<Deferred.Deferred<void, StateError>> } | undefined
+  const drain: Effect.Effect<void> = Effect.gen(function* () {
+    for (;;) {
+      const batch = pending
+      if (batch === undefined) {
+        writing = false
+        return
+      }
+      pending = undefined
+      const result = yield* Effect.exit(writeOnce(batch.bytes))
+      for (const waiter of batch.waiters) yield* Deferred.done(waiter, result)
+    }
+  })
+
   return {
     restore: Effect.gen(function* () {
       const bytes = yield* Effect.tryPromise(() => readFile(file)).pipe(Effect.either)
@@ -35,25 +71,22 @@ export const makePosixStateStore = (paths: HostPathsConfig): StateStoreService =
       return state.right
     }),
     dump: (state) =>
-      writing.withPermits(1)(Effect.gen(function* () {
+      Effect.gen(function* () {
         const bytes = encodeStateSync(state)
         if (Either.isLeft(bytes)) return yield* new StateError({ message: `couldn't encode state: ${bytes.left.message}` })
-        yield* Effect.tryPromise({
-          try: () =>
-            writeFileAtomic(file, bytes.right, {
-              // the reference writes it 0644 (readable by the dump tools of the client)
-              mode: 0o644,
-              durable: true,
-              beforeRename: async () => {
-                await rm(`${file}.bak`, { force: true })
-                await link(file, `${file}.bak`).catch((e: unknown) => {
-                  if (!isNoEntry(e)) throw e
-                })
-              }
-            }),
-          catch: (e) => new StateError({ message: `while writing state: ${errnoText(e)}` })
-        })
-      })),
+        const done = yield* Deferred.make<void, StateError>()
+        if (pending === undefined) pending = { bytes: bytes.right, waiters: [done] }
+        else {
+          pending.bytes = bytes.right
+          pending.waiters.push(done)
+        }
+        if (!writing) {
+          writing = true
+          // not tied to the caller: an interrupted caller must not tear a write others wait for
+          yield* Effect.forkDaemon(drain)
+        }
+        return yield* Deferred.await(done)
+      }),
     snapshotStarted: Effect.tryPromise(() => copyFile(file, `${file}.started`)).pipe(
       Effect.catchAll((e) => Effect.logWarning(`copying ${file} to ${file}.started failed: ${errnoText(e.error)}`))
     )
