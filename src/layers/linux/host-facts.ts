@@ -5,7 +5,7 @@
  * physical pages times page size, `fs.statfs` = f_blocks times f_bsize, as the reference's stubs).
  */
 import { statfs } from "node:fs/promises"
-import { cpus, totalmem } from "node:os"
+import { availableParallelism, cpus, totalmem } from "node:os"
 import { Effect, Layer } from "effect"
 import { CommandRunner, type CommandRunnerService, runChecked } from "../../services/command-runner.js"
 import { HostFacts, HostFactsError, type HostFactsService, type HostOs } from "../../services/host-facts.js"
@@ -48,7 +48,8 @@ export const makeHostFacts = (
       ),
     { discard: true }
   ),
-  onlineCpus: Effect.sync(() => cpus().length).pipe(
+  // os.cpus() is empty where /proc/cpuinfo is hidden; availableParallelism() is the fallback
+  onlineCpus: Effect.sync(() => cpus().length || availableParallelism()).pipe(
     Effect.filterOrFail(
       (n) => n > 0,
       () => new HostFactsError({ message: "cannot determine the number of online CPUs" })
