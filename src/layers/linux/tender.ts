@@ -23,9 +23,8 @@ export const versionOutputMatches = (output: string, abi: number): boolean =>
     return words.length === 3 && words[0] === "ABI" && words[1] === "version" && /^[0-9]+$/.test(words[2]!) && Number(words[2]) === abi
   })
 
-/** Lines as Bos `out_lines` gives them: split on newlines, without a trailing empty line. */
-const outputLines = (output: string): string =>
-  (output.endsWith("\n") ? output.slice(0, -1) : output).split("\n").join("\n")
+/** The output as the reference prints it: its lines joined by newlines, so without a final newline. */
+const outputLines = (output: string): string => (output.endsWith("\n") ? output.slice(0, -1) : output)
 
 /** Signal number of a signal name, as waitpid would have reported it. */
 export const signalNumber = (name: NodeJS.Signals | null): number =>
