@@ -142,8 +142,11 @@ export const spawnWithFifo = (argv: ReadonlyArray<string>, fifo: string): Effect
     const child = yield* Effect.async<ReturnType<typeof spawn>, TenderError>((resume) => {
       const c = spawn(prog, args, { stdio: [writer.fd, writer.fd, writer.fd], shell: false })
       c.on("exit", (code, signal) => Deferred.unsafeDone(exit, Exit.succeed(processExitOf(code, signal))))
-      if (c.pid !== undefined) resume(Effect.succeed(c))
-      else c.once("error", (e) => resume(Effect.fail(fail(e))))
+      if (c.pid !== undefined) {
+        // a later 'error' (none is expected once spawned) must not crash the daemon as an unhandled event
+        c.on("error", () => {})
+        resume(Effect.succeed(c))
+      } else c.once("error", (e) => resume(Effect.fail(fail(e))))
     }).pipe(Effect.ensuring(Effect.promise(() => Promise.all([writer.close(), guard.close()]))))
     const pid = child.pid!
     return {
