@@ -49,6 +49,7 @@ export const makeFakeHost = (
     blocks?: ReadonlyArray<{ name: string; size: number }>
     /** Bridges that exist besides br0, service, other. */
     bridges?: ReadonlyArray<string>
+    os?: "linux" | "freebsd"
   } = {}
 ) => {
   let nextPid = 1000
@@ -73,8 +74,11 @@ export const makeFakeHost = (
       return m === undefined ? Effect.void : Effect.fail(new HostError({ message: m }))
     })
 
+  const bhyveLog: Array<string> = []
   const host: VmmHost = {
-    os: "linux",
+    os: options.os ?? "linux",
+    bootBhyve: (boot) => Effect.sync(() => void bhyveLog.push(`boot ${boot.vm} ${boot.memory} ${boot.disk0} ${boot.linuxBootPartition ?? "-"}`)),
+    destroyBhyve: (vm) => Effect.sync(() => void bhyveLog.push(`destroy ${vm}`)),
     rootPolicy: Effect.succeed(options.rootPolicy ?? defaultRootPolicy),
     checkImage: (_name, config) =>
       Effect.zipRight(
@@ -200,6 +204,7 @@ export const makeFakeHost = (
     files,
     taps,
     tapLog,
+    bhyveLog,
     blocks,
     failures,
     setOnTerminate: (e: ProcessExit | "ignore") => {

@@ -5,10 +5,11 @@
  * FIFO, taps) is released again when a later step fails, and the reply names the step that
  * failed (a failed spawn says so, instead of "console failed").
  */
-import { Data, Effect } from "effect"
+import { Data, Effect, Either } from "effect"
 import { deriveMac } from "../../domain/mac.js"
 import type { Name } from "../../domain/name.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
+import { bhyveArgv, bhyveDisk0, bhyveVmName, checkBhyveDeviceOrder } from "../../services/tender-argv.js"
 import { fifoPath, imagePath, solo5Argv, type TapAssignment } from "./cmdline.js"
 import { type Daemon, dumpState, nameKey, type Running } from "./daemon.js"
 import type { HostError } from "./host.js"
@@ -30,7 +31,11 @@ export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): 
     if (d.acc.hasUnikernel(name)) return yield* fail("Unikernel with same name is already running")
     const refused = d.acc.checkUnikernel(name, config)
     if (refused !== undefined) return yield* fail(refused)
-    if (config.typ === "bhyve") return yield* fail("bhyve virtual machines are not supported by this albatrossd")
+    const bhyve = config.typ === "bhyve"
+    if (bhyve) {
+      const order = checkBhyveDeviceOrder(config)
+      if (Either.isLeft(order)) return yield* fail(order.left)
+    }
 
     // what exists so far, released in reverse if a later step fails
     const made: Array<Effect.Effect<void>> = []
@@ -39,12 +44,17 @@ export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): 
       e.pipe(Effect.catchAll((err) => Effect.logError(`cleaning up ${name.toString()}: ${what}: ${err.message}`)))
 
     const steps = Effect.gen(function* () {
-      const checked = yield* Effect.mapError(d.host.checkImage(name, config), hostFail)
-      const image = imagePath(d.options.tmpdir, name)
-      yield* Effect.mapError(d.host.writeImage(image, checked.image), hostFail)
-      made.push(logged("image", d.host.removeFile(image)))
-      const bridges = config.bridges.map((b) => b.bridge ?? b.netif)
-      for (const b of bridges) yield* Effect.mapError(d.host.checkBridge(b), hostFail)
+      const vm = bhyve ? bhyveVmName(Math.random()) : undefined
+      const checked = bhyve
+        ? { image: new Uint8Array(), digest: new TextEncoder().encode(vm), tender: "bhyve" }
+        : yield* Effect.mapError(d.host.checkImage(name, config), hostFail)
+      if (!bhyve) {
+        const image = imagePath(d.options.tmpdir, name)
+        yield* Effect.mapError(d.host.writeImage(image, checked.image), hostFail)
+        made.push(logged("image", d.host.removeFile(image)))
+        // spec §5.2: the bridges of a Solo5 unikernel must exist before anything else is made
+        for (const b of config.bridges) yield* Effect.mapError(d.host.checkBridge(b.bridge ?? b.netif), hostFail)
+      }
       const fifo = fifoPath(d.options.tmpdir, name)
       yield* Effect.mapError(d.host.createFifo(fifo), hostFail)
       made.push(logged("fifo", d.host.removeFile(fifo)))
@@ -61,18 +71,29 @@ export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): 
       // the console round trip gave up the event loop: look again before committing
       const again = d.acc.checkUnikernel(name, config)
       if (again !== undefined) return yield* fail(again)
-      const argv = solo5Argv(
-        { os: d.host.os, tender: checked.tender, tmpdir: d.options.tmpdir, blockDir: path.join(d.options.dbdir, "block"), dropPath: d.options.dropPath },
-        name,
-        config
-        ,
-        taps
-      )
+      let argv: ReadonlyArray<string>
+      if (vm !== undefined) {
+        const disk0 = bhyveDisk0(config)
+        if (Either.isLeft(disk0)) return yield* fail(disk0.left)
+        yield* Effect.mapError(
+          d.host.bootBhyve({ vm, memory: config.memory, disk0: disk0.right, linuxBootPartition: config.linuxBootPartition }),
+          hostFail
+        )
+        made.push(logged(`vm ${vm}`, d.host.destroyBhyve(vm)))
+        argv = bhyveArgv({ vm, name, config, taps: taps.map((t) => t.tap) })
+      } else {
+        argv = solo5Argv(
+          { os: d.host.os, tender: checked.tender, tmpdir: d.options.tmpdir, blockDir: path.join(d.options.dbdir, "block"), dropPath: d.options.dropPath },
+          name,
+          config,
+          taps
+        )
+      }
       const process = yield* d.host
         .spawn(argv, fifo)
         .pipe(Effect.mapError((e) => new CreateError({ message: `could not create unikernel: ${e.message}` })))
       const started = new Date(yield* Effect.clockWith((c) => c.currentTimeMillis))
-      const running: Running = { name, config, process, taps, digest: checked.digest, started, argv, released: false }
+      const running: Running = { name, config, process, taps, digest: checked.digest, started, argv, vm, released: false }
       const accounted = d.acc.addUnikernel(name, config)
       if (accounted !== undefined) {
         // cannot happen after the check above; never leave a tender running unaccounted
@@ -81,7 +102,7 @@ export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): 
         return yield* fail(accounted)
       }
       yield* Effect.logInfo(`created ${name.display()}: ${argv.join(" ")}`)
-      yield* d.stats.add({ name, vmmdev: d.host.os === "freebsd" ? `solo5-${process.pid}` : "", pid: process.pid, taps: taps.map((t) => ({ bridge: t.netif, tap: t.tap })) })
+      yield* d.stats.add({ name, vmmdev: vmmDevice(d, running), pid: process.pid, taps: taps.map((t) => ({ bridge: t.netif, tap: t.tap })) })
       return running
     })
     // a defect in a host operation fails this create only, never the daemon
@@ -89,12 +110,21 @@ export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): 
     return yield* guarded.pipe(Effect.onError(() => undo))
   })
 
+/**
+ * The VMM device albatross-stats reads: `solo5-<pid>` for Solo5 on FreeBSD, the VM name for
+ * bhyve (deliberate fix, spec §13.3 item 6: the reference sends `solo5-<pid>` for bhyve too),
+ * nothing on Linux.
+ */
+export const vmmDevice = (d: Daemon, r: Running): string =>
+  r.vm !== undefined ? r.vm : d.host.os === "freebsd" ? `solo5-${r.process.pid}` : ""
+
 /** Release what a running unikernel holds (spec §4.6), under the lock; idempotent. */
 export const releaseUnikernel = (d: Daemon, r: Running, why: string): Effect.Effect<void> =>
   Effect.gen(function* () {
     if (r.released) return
     r.released = true
     const log = (what: string) => (e: HostError) => Effect.logError(`releasing ${r.name.toString()}: ${what}: ${e.message}`)
+    if (r.vm !== undefined) yield* d.host.destroyBhyve(r.vm).pipe(Effect.catchAll(log(`vm ${r.vm}`)))
     yield* d.host.removeFile(imagePath(d.options.tmpdir, r.name)).pipe(Effect.catchAll(log("image")))
     yield* d.host.removeFile(fifoPath(d.options.tmpdir, r.name)).pipe(Effect.catchAll(log("fifo")))
     for (const t of r.taps) yield* d.host.destroyTap(t.tap).pipe(Effect.catchAll(log(`tap ${t.tap}`)))

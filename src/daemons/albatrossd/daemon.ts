@@ -25,6 +25,8 @@ export interface Running {
   readonly digest: Uint8Array
   readonly started: Date
   readonly argv: ReadonlyArray<string>
+  /** bhyve: the VM name (destroyed with bhyvectl on exit). */
+  readonly vm: string | undefined
   /** Set once its resources are released (release is idempotent). */
   released: boolean
 }

@@ -9,6 +9,7 @@ import type { Header, Wire } from "../../domain/wire.js"
 import type { Connection } from "../../net/connection.js"
 import { failure, reply, success, UNKNOWN_REQUEST_HEADER } from "../../wire/reply.js"
 import { blockAdd, blockDumpStream, blockInfo, blockRemove, blockSet, isOutcome, oldBlockAdd, oldBlockDump, oldBlockSet } from "./block-commands.js"
+import { vmmDevice } from "./create.js"
 import type { Daemon } from "./daemon.js"
 import { policyAdd, policyInfo, policyRemove } from "./policy-commands.js"
 import { create, destroy, forceCreate, get, info, type Outcome, restart } from "./unikernel-commands.js"
@@ -92,7 +93,7 @@ const handle = (d: Daemon, conn: Connection, header: Header, command: Command): 
                 : [
                     {
                       name: s.name,
-                      vmmdev: d.host.os === "freebsd" ? `solo5-${s.running.process.pid}` : "",
+                      vmmdev: vmmDevice(d, s.running),
                       pid: s.running.process.pid,
                       taps: s.running.taps.map((t) => ({ bridge: t.netif, tap: t.tap }))
                     }

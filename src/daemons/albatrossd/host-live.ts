@@ -66,6 +66,8 @@ export const hostFromServices = (os: "linux" | "freebsd") =>
       createTap: (bridge) => Effect.mapError(network.createTap(bridge), hostError),
       destroyTap: (tap) => Effect.mapError(network.destroyTap(tap), hostError),
       spawn: (argv, path) => Effect.mapError(tender.spawn(argv, path), hostError),
+      bootBhyve: (boot) => Effect.mapError(tender.bootBhyve(boot), hostError),
+      destroyBhyve: (vm) => Effect.mapError(tender.destroyBhyve(vm), hostError),
       discoverBlocks: blocks.discover,
       createBlock: (name, size, data) => Effect.mapError(blocks.create(name, size, data), hostError),
       removeBlock: (name) => Effect.mapError(blocks.remove(name), hostError),

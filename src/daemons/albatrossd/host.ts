@@ -10,6 +10,9 @@ import type { ProcessExit } from "../../domain/process-exit.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
 import type { Name } from "../../domain/name.js"
 import type { PersistedState } from "../../domain/wire.js"
+import type { BhyveBoot } from "../../services/tender.js"
+
+export type { BhyveBoot }
 
 export class HostError extends Data.TaggedError("HostError")<{ readonly message: string }> {}
 
@@ -57,6 +60,10 @@ export interface VmmHost {
   readonly destroyTap: (tap: string) => Effect.Effect<void, HostError>
   /** The full command line (spec §5.6), spawned with the FIFO as stdin/stdout/stderr. */
   readonly spawn: (argv: ReadonlyArray<string>, fifo: string) => Effect.Effect<TenderProcess, HostError>
+  /** Spec §5.6: `bhyveload` or `grub-bhyve` for a VM. */
+  readonly bootBhyve: (boot: BhyveBoot) => Effect.Effect<void, HostError>
+  /** `bhyvectl --destroy --vm=<vm>`. */
+  readonly destroyBhyve: (vm: string) => Effect.Effect<void, HostError>
   /** Host system name for command lines: taskset (Linux) or cpuset (FreeBSD). */
   readonly os: "linux" | "freebsd"
   /** Block files found under `<dbdir>/block` (spec §4.2 step 2); unusable ones are logged and skipped. */
