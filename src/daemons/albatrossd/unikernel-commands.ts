@@ -24,8 +24,8 @@ const cancelPendingRestart = (d: Daemon, name: Name): Effect.Effect<boolean> =>
     return Effect.as(stopSupervision(d, nameKey(name)), true)
   })
 
-/** Create under the lock, dump, supervise. */
-const createLocked = (d: Daemon, name: Name, config: UnikernelConfig): Effect.Effect<Outcome> =>
+/** Create under the lock, supervise, and (unless told not to) persist before replying. */
+const createLocked = (d: Daemon, name: Name, config: UnikernelConfig, persist = true): Effect.Effect<Outcome> =>
   locked(
     d,
     // a client going away must not leave a spawned tender without its supervisor
@@ -33,13 +33,13 @@ const createLocked = (d: Daemon, name: Name, config: UnikernelConfig): Effect.Ef
       const r = yield* Effect.either(spawnUnikernel(d, name, config))
       if (r._tag === "Left") return err(r.left.message)
       yield* startSupervision(d, r.right)
-      yield* dumpState(d)
+      if (persist) yield* dumpState(d)
       return okString("created unikernel")
     }))
   )
 
-export const create = (d: Daemon, name: Name, config: UnikernelConfig): Effect.Effect<Outcome> =>
-  Effect.zipRight(cancelPendingRestart(d, name), createLocked(d, name, config))
+export const create = (d: Daemon, name: Name, config: UnikernelConfig, persist = true): Effect.Effect<Outcome> =>
+  Effect.zipRight(cancelPendingRestart(d, name), createLocked(d, name, config, persist))
 
 export const forceCreate = (d: Daemon, name: Name, config: UnikernelConfig): Effect.Effect<Outcome> =>
   Effect.gen(function* () {
