@@ -10,8 +10,8 @@ import * as path from "node:path"
 import { Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { connectUnix, type Connection } from "../../src/net/connection.js"
-import { encodeFrame } from "../../src/wire/framing.js"
-import { encodeWireSync } from "../../src/wire/index.js"
+import { encodeFrame, FrameDecoder } from "../../src/wire/framing.js"
+import { decodeWireSync, encodeWireSync } from "../../src/wire/index.js"
 import { add, command, count, next, replyText, run, subscribeCmd, tmpRuntimeDir } from "./support.js"
 
 const root = path.resolve(__dirname, "../..")
@@ -174,6 +174,52 @@ describe("albatross-console, built, as a process", () => {
         expect(counts).toEqual([total, total])
         expect(yield* Effect.promise(() => exited(w))).toBe(0)
         expect(daemon.child.exitCode).toBeNull()
+      })
+    ))
+
+  it("a subscriber that never reads loses lines (logged) while another gets every line in order", () =>
+    run(
+      Effect.gen(function* () {
+        const fifo = mkfifo(":chatty")
+        const link = yield* connectUnix(socket())
+        yield* link.writeWire(add(":chatty", 5n))
+        expect(replyText(yield* next(link))).toBe("success:Empty")
+        const subscribe = Buffer.from(encodeFrame(Either.getOrThrow(encodeWireSync(subscribeCmd(":chatty", count(0))))))
+        const stuck = net.createConnection(socket())
+        stuck.write(subscribe)
+        stuck.pause()
+        // the good subscriber: a plain socket decoding every frame
+        const total = 150_000
+        const good = net.createConnection(socket())
+        good.write(subscribe)
+        const decoder = new FrameDecoder(1 << 20)
+        let lines = 0
+        let wrong: string | undefined
+        const done = new Promise<void>((resolve) => {
+          good.on("data", (chunk: Buffer) => {
+            for (const f of decoder.push(chunk)) {
+              const w = Either.getOrThrow(decodeWireSync(f!))
+              if (w.payload._tag !== "Data") continue
+              const text = replyText(w).split(":").slice(2).join(":")
+              if (text !== `chatty ${lines}`) wrong ??= `line ${lines}: ${text}`
+              if (++lines === total) resolve()
+            }
+          })
+        })
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 200)))
+        // 150,000 lines (some 15 MB of frames, more than a subscriber's 8 MiB queue), at about 60,000 lines/s
+        const w = writer(fifo, total, 60, "chatty")
+        yield* Effect.promise(() => Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${lines} lines`)), 60000))]))
+        expect(wrong).toBeUndefined()
+        expect(lines).toBe(total)
+        expect(yield* Effect.promise(() => exited(w))).toBe(0)
+        stuck.destroy()
+        good.destroy()
+        for (let i = 0; i < 100 && !daemon.stderr().includes("lines in total"); i++) {
+          yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+        }
+        expect(daemon.stderr()).toMatch(/console subscriber \d+ of :chatty is not keeping up, losing lines/)
+        expect(daemon.stderr()).toMatch(/console subscriber \d+ of :chatty lost \d+ lines in total/)
       })
     ))
 
