@@ -134,6 +134,8 @@ describe("albatross-console", () => {
         const { conn, reply } = yield* d.ask(add(":missing", 1n))
         expect(reply).toBe("failure:opening")
         yield* d.start(":there", 1n, conn)
+        expect(d.fifos.opens(d.fifo(":there"))).toBe(1)
+        expect(d.fifos.opens(d.fifo(":missing"))).toBe(0)
         expect(d.registry.labels([])).toEqual(["there"])
       })
     ))
