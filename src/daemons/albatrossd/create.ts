@@ -9,11 +9,10 @@ import { Data, Effect, Either } from "effect"
 import { deriveMac } from "../../domain/mac.js"
 import type { Name } from "../../domain/name.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
-import { bhyveArgv, bhyveDisk0, bhyveVmName, checkBhyveDeviceOrder } from "../../services/tender-argv.js"
-import { fifoPath, imagePath, solo5Argv, type TapAssignment } from "./cmdline.js"
+import { bhyveArgv, bhyveDisk0, bhyveVmName, checkBhyveDeviceOrder, solo5Argv } from "../../services/tender-argv.js"
+import { fifoPath, imagePath, type TapAssignment } from "./cmdline.js"
 import { type Daemon, dumpState, nameKey, type Running } from "./daemon.js"
 import type { HostError } from "./host.js"
-import * as path from "node:path"
 
 export class CreateError extends Data.TaggedError("CreateError")<{ readonly message: string }> {}
 
@@ -82,12 +81,15 @@ export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): 
         made.push(logged(`vm ${vm}`, d.host.destroyBhyve(vm)))
         argv = bhyveArgv({ vm, name, config, taps: taps.map((t) => t.tap) })
       } else {
-        argv = solo5Argv(
-          { os: d.host.os, tender: checked.tender, tmpdir: d.options.tmpdir, blockDir: path.join(d.options.dbdir, "block"), dropPath: d.options.dropPath },
+        argv = solo5Argv({
+          os: d.host.os === "freebsd" ? "FreeBSD" : "Linux",
+          tender: checked.tender,
           name,
           config,
-          taps
-        )
+          taps: taps.map((t) => t.tap),
+          paths: { tmpdir: d.options.tmpdir, dbdir: d.options.dbdir },
+          dropPath: d.options.dropPath
+        })
       }
       const process = yield* d.host
         .spawn(argv, fifo)
