@@ -31,6 +31,13 @@ describe("albatrossd policies", () => {
       expect(Option.map(created, (w) => [w.header.sequence, replyText(w)])).toEqual(Option.some([3n, "success:created unikernel"]))
       // and then the connection ends
       expect(Option.isNone(yield* conn.readWireUntimed)).toBe(true)
+      // a refused Policy_add ends the connection too
+      const refused = yield* connectUnix(vmmdSocketPath(t.dir))
+      yield* refused.writeWire(command("alice:sub:", add(policy({ unikernels: 9n })), 4n))
+      expect(Option.map(yield* refused.readWireUntimed, replyText)).toEqual(
+        Option.some("failure:policy above allows 2 unikernels, which is fewer than 9")
+      )
+      expect(Option.isNone(yield* refused.readWireUntimed)).toBe(true)
       expect(t.fake.state()?.policies.map((p) => p.name.toString())).toEqual([":", "alice:"])
     }))
 

@@ -38,10 +38,10 @@ const streamBlock = (d: Daemon, conn: Connection, header: Header, level: number)
 /** Handle one command; true when the connection stays open for another request. */
 const handle = (d: Daemon, conn: Connection, header: Header, command: Command): Effect.Effect<boolean> => {
   const name = header.name
+  /** Send the outcome; with `keepOpen`, a success leaves the connection open (a failure always ends it). */
   const answer = (o: Effect.Effect<Outcome>, keepOpen = false) =>
     o.pipe(
-      Effect.flatMap((o) => conn.writeWire(toWire(header, o))),
-      Effect.as(keepOpen),
+      Effect.flatMap((o) => Effect.as(conn.writeWire(toWire(header, o)), keepOpen && o._tag === "Ok")),
       Effect.catchAll(() => Effect.succeed(false))
     )
   switch (command._tag) {
