@@ -58,6 +58,27 @@ export const readAlbatrossExtension = (
   extensions: ReadonlyArray<x509.Extension>
 ): Option.Option<Either.Either<CertExtension, WireError>> => Option.map(albatrossExtensionValue(extensions), decodeCertExtensionSync)
 
+/**
+ * The albatross extension of a certificate, read from the already parsed ASN.1 structure:
+ * `cert.extensions` would re-encode and re-parse every extension into its class, a cost the
+ * endpoint would pay for every leaf.
+ */
+export const certificateAlbatrossExtension = (cert: Certificate): Option.Option<Either.Either<CertExtension, WireError>> => {
+  // the parsed structure is a protected member of the library's class: use it when it has the
+  // shape of @peculiar/asn1-x509's Certificate, else the public (slower) accessor
+  const parsed = (cert as unknown as { asn?: ParsedCertificate }).asn
+  const list = parsed?.tbsCertificate?.extensions
+  if (!Array.isArray(list)) return readAlbatrossExtension(cert.extensions)
+  const ext = list.find((e) => e.extnID === CERT_EXTENSION_OID)
+  if (ext === undefined) return Option.none()
+  const value = ext.extnValue?.buffer
+  return value instanceof ArrayBuffer ? Option.some(decodeCertExtensionSync(new Uint8Array(value))) : readAlbatrossExtension(cert.extensions)
+}
+
+interface ParsedCertificate {
+  readonly tbsCertificate?: { readonly extensions?: ReadonlyArray<{ readonly extnID: string; readonly extnValue?: { readonly buffer?: unknown } }> }
+}
+
 export const isCa = (cert: Certificate): boolean => cert.getExtension(x509.BasicConstraintsExtension)?.ca === true
 
 const Usage = x509.KeyUsageFlags

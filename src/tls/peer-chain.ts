@@ -14,7 +14,7 @@ import { commandText } from "../domain/endpoint.js"
 import { Name, parseLabel, parsePath, pathToString } from "../domain/name.js"
 import { isSmaller } from "../domain/policy-rules.js"
 import type { Policy } from "../domain/policy.js"
-import { commonName, readAlbatrossExtension, type Certificate } from "./certs.js"
+import { certificateAlbatrossExtension, commonName, type Certificate } from "./certs.js"
 
 /** Chains of this many certificates or more are refused. */
 export const MAX_CHAIN_LENGTH = 10
@@ -88,7 +88,7 @@ const extractPolicies = (
   let path: ReadonlyArray<string> = []
   const policies: Array<PathPolicy> = []
   for (const cert of certs) {
-    const ext = readAlbatrossExtension(cert.extensions)
+    const ext = certificateAlbatrossExtension(cert)
     if (Option.isNone(ext)) continue
     if (Either.isLeft(ext.value)) return Either.left("couldn't parse albatross extension")
     const command = ext.value.right.command
@@ -133,7 +133,7 @@ export const authorityFromPath = (chain: ReadonlyArray<Certificate>): Either.Eit
   const [leaf, ...rest] = chain
   if (leaf === undefined) return Either.left("empty chain")
   return Either.flatMap(extractPolicies([...rest].reverse()), ({ path, policies }) => {
-    const ext = readAlbatrossExtension(leaf.extensions)
+    const ext = certificateAlbatrossExtension(leaf)
     if (Option.isNone(ext)) return Either.left("leaf certificate does not contain an albatross extension")
     if (Either.isLeft(ext.value)) return Either.left("couldn't parse albatross extension")
     const { version, command } = ext.value.right
