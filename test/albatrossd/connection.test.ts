@@ -1,12 +1,15 @@
 /** Connection behaviour (spec §4.3): bad input, limits, the stats channel, the console link, concurrent clients. */
 import * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Option } from "effect"
+import { Duration, Effect, Either, Option } from "effect"
+import { Name } from "../../src/domain/name.js"
 import type { Policy } from "../../src/domain/policy.js"
 import { connectUnix } from "../../src/net/connection.js"
 import { vmmdSocketPath } from "../../src/daemons/albatrossd/startup.js"
 import { encodeFrame } from "../../src/wire/framing.js"
-import { command, config, create, destroy, replyText, setup, waitUntil, consolePeer } from "./support.js"
+import { command, config, consolePeer, create, destroy, replyText, setup } from "./support.js"
+
+const Name_ = (s: string) => Either.getOrThrow(Name.fromString(s))
 
 /** Raw bytes to vmmd.sock; everything the daemon sends back until it closes. */
 const raw = (dir: string, bytes: Uint8Array) =>
@@ -135,10 +138,6 @@ describe("albatrossd connections", () => {
       const state = t.fake.state()!
       expect(state.unikernels.map((u) => u.name.toString()).sort()).toEqual([...t.daemon.supervised.values()].map((s) => s.name.toString()).sort())
       expect(t.fake.taps.size).toBe(t.fake.live().length)
-      yield* waitUntil("quiet", () => true)
     }))
 })
 
-import { Name } from "../../src/domain/name.js"
-import { Either } from "effect"
-const Name_ = (s: string) => Either.getOrThrow(Name.fromString(s))
