@@ -66,25 +66,16 @@ const serveInetd = (options: EndpointOptions, creds: Credentials): Effect.Effect
       try: () => new net.Socket({ fd: 0, readable: true, writable: true }),
       catch: (e) => new EndpointError({ message: `stdin is not a socket: ${e instanceof Error ? e.message : String(e)}` })
     })
-    const socket = new tls.TLSSocket(raw, {
-      isServer: true,
-      secureContext: tls.createSecureContext(tlsOptions(creds, handshakeTimeout)),
-      requestCert: true,
-      rejectUnauthorized: false
-    })
-    yield* Effect.async<void, EndpointError>((resume) => {
-      const timer = setTimeout(() => {
-        socket.destroy()
-        resume(Effect.fail(new EndpointError({ message: "TLS handshake timed out" })))
-      }, Duration.toMillis(handshakeTimeout))
-      socket.once("secure", () => {
-        clearTimeout(timer)
-        resume(Effect.void)
-      })
-      socket.once("error", (e) => {
-        clearTimeout(timer)
+    // handed to an unlistening tls.Server: the handshake and the client-certificate verdict
+    // (`authorized`) are then exactly those of listening mode
+    const server = tls.createServer(tlsOptions(creds, handshakeTimeout))
+    const socket = yield* Effect.async<tls.TLSSocket, EndpointError>((resume) => {
+      server.once("secureConnection", (s: tls.TLSSocket) => resume(Effect.succeed(s)))
+      server.once("tlsClientError", (e: Error, s: tls.TLSSocket) => {
+        s.destroy()
         resume(Effect.fail(new EndpointError({ message: `error establishing TLS connection: ${e.message}` })))
       })
+      server.emit("connection", raw)
     })
     yield* serveSession(socket, sessionOptions(options, creds))
   })
