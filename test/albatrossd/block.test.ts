@@ -5,7 +5,7 @@ import { Effect, Option } from "effect"
 import type { Wire } from "../../src/domain/wire.js"
 import { connectUnix } from "../../src/net/connection.js"
 import { vmmdSocketPath } from "../../src/daemons/albatrossd/startup.js"
-import { command, config, create, destroy, name, replyText, setup } from "./support.js"
+import { command, config, create, destroy, name, replyText, setup, waitUntil } from "./support.js"
 
 const MB = 1024 * 1024
 
@@ -107,6 +107,23 @@ describe("albatrossd block devices", () => {
         expect(plain.every((b) => b === 7)).toBe(true)
       }
       expect(yield* t.say("nope", { _tag: "BlockDump", level: 0 })).toBe("failure:dump block: not found")
+    }))
+
+  it.scoped("while a Block_set stream arrives the device is in use; other commands are not held up", () =>
+    Effect.gen(function* () {
+      const t = yield* setup()
+      yield* t.say("d", { _tag: "BlockAdd", size: 1 })
+      const conn = yield* connectUnix(vmmdSocketPath(t.dir))
+      yield* conn.writeWire(command("d", { _tag: "BlockSet", compressed: false }))
+      yield* conn.writeFrame(new Uint8Array(10).fill(1))
+      yield* waitUntil("stream started", () => t.daemon.blocksBeingSet.size === 1)
+      const withBlock = config({ blockDevices: [{ name: "disk", device: "d", sectorSize: null }] })
+      expect(yield* t.say("vm", create(withBlock))).toBe("failure:block device :d already in use")
+      expect(yield* t.say("d", { _tag: "BlockRemove" })).toBe("failure:remove block: is in use")
+      expect(yield* t.say("other", create())).toBe("success:created unikernel")
+      yield* conn.writeEnd
+      expect(Option.map(yield* conn.readWireUntimed, replyText)).toEqual(Option.some("success:set block device"))
+      expect(yield* t.say("vm", create(withBlock))).toBe("success:created unikernel")
     }))
 
   it.scoped("legacy block commands", () =>

@@ -3,7 +3,7 @@ import * as zlib from "node:zlib"
 import { Effect, Option, Stream } from "effect"
 import type { Name } from "../../domain/name.js"
 import type { Connection } from "../../net/connection.js"
-import { type Daemon, locked } from "./daemon.js"
+import { type Daemon, locked, nameKey } from "./daemon.js"
 import { HostError } from "./host.js"
 import { err, ok, okString, type Outcome } from "./unikernel-commands.js"
 
@@ -49,7 +49,7 @@ export const blockRemove = (d: Daemon, name: Name): Effect.Effect<Outcome> =>
     Effect.gen(function* () {
       const b = d.acc.block(name)
       if (b === undefined) return err("remove block: not found")
-      if (b.active) return err("remove block: is in use")
+      if (b.active || d.blocksBeingSet.has(nameKey(name))) return err("remove block: is in use")
       const removed = yield* Effect.either(d.host.removeBlock(name))
       if (removed._tag === "Left") return err(removed.left.message)
       const removed2 = d.acc.removeBlock(name)
@@ -68,7 +68,7 @@ export const blockInfo = (d: Daemon, name: Name): Effect.Effect<Outcome> =>
 const usable = (d: Daemon, name: Name, verb: string): Outcome | number => {
   const b = d.acc.block(name)
   if (b === undefined) return err(`${verb} block: not found`)
-  if (b.active) return err(`${verb} block: is in use`)
+  if (b.active || d.blocksBeingSet.has(nameKey(name))) return err(`${verb} block: is in use`)
   return b.size
 }
 
@@ -87,9 +87,18 @@ const chunkStream = (conn: Connection): Stream.Stream<Uint8Array, HostError> =>
  */
 export const blockSet = (d: Daemon, conn: Connection, name: Name, compressed: boolean): Effect.Effect<Outcome> =>
   Effect.gen(function* () {
-    const size = yield* locked(d, Effect.sync(() => usable(d, name, "set")))
+    const size = yield* locked(
+      d,
+      Effect.sync(() => {
+        const size = usable(d, name, "set")
+        if (typeof size === "number") d.blocksBeingSet.add(nameKey(name))
+        return size
+      })
+    )
     if (typeof size !== "number") return size
-    const w = yield* Effect.either(d.host.setBlock(name, size, compressed, chunkStream(conn)))
+    const w = yield* Effect.either(d.host.setBlock(name, size, compressed, chunkStream(conn))).pipe(
+      Effect.ensuring(locked(d, Effect.sync(() => void d.blocksBeingSet.delete(nameKey(name)))))
+    )
     return w._tag === "Left" ? err(w.left.message) : okString("set block device")
   })
 

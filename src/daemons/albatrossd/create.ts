@@ -30,6 +30,10 @@ export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): 
     if (d.acc.hasUnikernel(name)) return yield* fail("Unikernel with same name is already running")
     const refused = d.acc.checkUnikernel(name, config)
     if (refused !== undefined) return yield* fail(refused)
+    for (const b of config.blockDevices) {
+      const block = name.blockName(b.device ?? b.name)
+      if (d.blocksBeingSet.has(nameKey(block))) return yield* fail(`block device ${block.toString()} already in use`)
+    }
     const bhyve = config.typ === "bhyve"
     if (bhyve) {
       const order = checkBhyveDeviceOrder(config)

@@ -49,6 +49,8 @@ export interface Daemon {
   readonly stats: StatsLink
   rootPolicy: Policy
   shuttingDown: boolean
+  /** Block devices whose content a Block_set stream is replacing: in use for everything else. */
+  readonly blocksBeingSet: Set<string>
 }
 
 export const nameKey = (name: Name): string => keyOf(name.key())

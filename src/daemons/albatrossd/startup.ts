@@ -85,7 +85,8 @@ export const startDaemon = (options: DaemonOptions): Effect.Effect<Daemon, Start
       console,
       stats: yield* makeStatsLink(),
       rootPolicy,
-      shuttingDown: false
+      shuttingDown: false,
+      blocksBeingSet: new Set()
     }
     // runs before the FiberMap's own finalizer: stop dumping, then stop every tender and wait
     yield* Effect.addFinalizer(() =>
