@@ -44,13 +44,23 @@ const forget = (d: Daemon, sup: Supervised) =>
     })
   )
 
-const supervise = (d: Daemon, sup: Supervised, first: Running): Effect.Effect<void> =>
-  Effect.gen(function* () {
+const supervise = (d: Daemon, sup: Supervised, first: Running): Effect.Effect<void> => {
+  let current = first
+  // interrupted anywhere between a (re)spawn and its watch: the tender still goes and is released
+  const stopCurrent = Effect.suspend(() => {
+    const r = current
+    if (r.released) return Effect.void
+    return Effect.gen(function* () {
+      yield* r.process.terminate
+      const exit = yield* r.process.exit
+      yield* locked(d, releaseUnikernel(d, r, describeExit(exit)))
+    })
+  })
+  const loop = Effect.gen(function* () {
     const driver = yield* Schedule.driver(backoff(d))
     const limits = d.options.restart
     const windowMs = Duration.toMillis(limits.window)
     let restarts: Array<number> = []
-    let current = first
     for (;;) {
       const exit = yield* watch(d, current)
       sup.running = undefined
@@ -63,24 +73,25 @@ const supervise = (d: Daemon, sup: Supervised, first: Running): Effect.Effect<vo
       if (decision._tag === "RetryWithoutName") {
         yield* Effect.logWarning(`${sup.name.display()} exited 64 with an injected --name: starting it again without`)
         const config = { ...current.config, addName: false }
+        // uninterruptible: a tender spawned here must reach the watch below
         const next = yield* locked(
           d,
-          Effect.gen(function* () {
+          Effect.uninterruptible(Effect.gen(function* () {
             sup.config = config
             const r = yield* Effect.either(spawnUnikernel(d, sup.name, config))
             if (r._tag === "Right") {
               sup.running = r.right
+              current = r.right
               yield* dumpState(d)
             }
             return r
-          })
+          }))
         )
         if (next._tag === "Left") {
           yield* Effect.logError(`${sup.name.display()}: restart without --name failed: ${next.left.message}`)
           yield* forget(d, sup)
           return
         }
-        current = next.right
         continue
       }
       // automatic restart: backoff, and the crash-loop cap
@@ -98,11 +109,16 @@ const supervise = (d: Daemon, sup: Supervised, first: Running): Effect.Effect<vo
       restarts.push(yield* Clock.currentTimeMillis)
       const next = yield* locked(
         d,
-        Effect.gen(function* () {
-          const r = yield* Effect.either(spawnUnikernel(d, sup.name, sup.config))
-          if (r._tag === "Right") sup.running = r.right
-          return r
-        })
+        Effect.uninterruptible(
+          Effect.gen(function* () {
+            const r = yield* Effect.either(spawnUnikernel(d, sup.name, sup.config))
+            if (r._tag === "Right") {
+              sup.running = r.right
+              current = r.right
+            }
+            return r
+          })
+        )
       )
       if (next._tag === "Left") {
         yield* Effect.logError(`${sup.name.display()}: automatic restart failed: ${next.left.message}`)
@@ -110,9 +126,10 @@ const supervise = (d: Daemon, sup: Supervised, first: Running): Effect.Effect<vo
         return
       }
       yield* Effect.logInfo(`${sup.name.display()} restarted after ${describeExit(exit)}`)
-      current = next.right
     }
   })
+  return Effect.onInterrupt(loop, () => stopCurrent)
+}
 
 /** Register a freshly spawned unikernel and start its supervision fiber (lock held by the caller). */
 export const startSupervision = (d: Daemon, running: Running): Effect.Effect<void> =>
