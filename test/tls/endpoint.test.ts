@@ -332,6 +332,44 @@ describe("attacks: each refused with a Failure, nothing reaches a daemon", () =>
     expect(stubs.received.length).toBe(before)
   })
 
+  it("a client that stops sending in the middle of an image gets a Failure after the idle timeout", async () => {
+    const config = {
+      typ: "solo5" as const, compressed: false, image: new Uint8Array(0), failBehaviour: { _tag: "Quit" as const }, startup: null,
+      addName: true, cpuids: [1], memory: 64, blockDevices: [], bridges: [], argv: null, numcpus: 1, linuxBootPartition: null
+    }
+    const leaf = await leafFor(team, "web", { _tag: "UnikernelCreate", config })
+    const before = stubs.received.length
+    // one chunk, then silence (the session is closed by the endpoint, not by us)
+    const wires = await rawSession(leaf, [team.cert, alice.cert], new Uint8Array([0, 0, 0, 2, 1, 2]))
+    expect(wires.length).toBe(1)
+    const p = wires[0]!.payload
+    expect(p._tag === "Failure" && p.message).toMatch(/^reading the unikernel image: no data received within 5s/)
+    expect(stubs.received.length).toBe(before)
+  }, 20_000)
+
+  it("connections beyond the session limit are closed at once", async () => {
+    const limited = await Effect.runPromise(
+      Scope.extend(
+        startEndpoint({
+          caFile: path.join(dir, "ca.pem"), certFile: path.join(dir, "server.pem"), keyFile: path.join(dir, "server.key"),
+          tmpdir: dir, listen: { _tag: "Tcp", ip: "127.0.0.1", port: 0 }, maxSessions: 1, handshakeTimeout: Duration.seconds(5)
+        }),
+        scope
+      ).pipe(Effect.provide(quiet))
+    )
+    const first = net.connect({ host: "127.0.0.1", port: limited!.port })
+    await new Promise((r) => first.once("connect", r))
+    await new Promise((r) => setTimeout(r, 100))
+    const closedAt = await new Promise<number>((resolve) => {
+      const second = net.connect({ host: "127.0.0.1", port: limited!.port })
+      second.on("close", () => resolve(Date.now()))
+      second.on("error", () => {})
+    })
+    expect(first.destroyed).toBe(false)
+    first.destroy()
+    expect(closedAt).toBeGreaterThan(0)
+  })
+
   it("a stalled handshake is cut after the handshake timeout", async () => {
     const before = stubs.received.length
     const started = Date.now()
