@@ -62,6 +62,43 @@ describe("albatross-tls-endpoint command line", () => {
     expect((await run(["ca.pem", "server.pem", "server.key", "--tmpdir", dir, "--inetd"])).code).toBe(3)
   })
 
+  it("--systemd-socket-activation serves on fd 3 when LISTEN_PID/LISTEN_FDS are ours", async () => {
+    // perl (always present on Debian) binds a socket, moves it to fd 3, sets the variables for
+    // its own pid and execs the endpoint, as systemd does
+    const perl =
+      '$^F = 3; use Socket; use POSIX; socket(S, PF_INET, SOCK_STREAM, 0) or die; setsockopt(S, SOL_SOCKET, SO_REUSEADDR, 1);' +
+      'bind(S, sockaddr_in(0, inet_aton("127.0.0.1"))) or die; listen(S, 10) or die; my ($port) = sockaddr_in(getsockname(S));' +
+      '$| = 1; print "$port\\n"; POSIX::dup2(fileno(S), 3); $ENV{LISTEN_FDS} = 1; $ENV{LISTEN_PID} = $$; exec @ARGV or die'
+    const child = spawn("perl", ["-e", perl, process.execPath, bin, "ca.pem", "server.pem", "server.key", "--tmpdir", dir, "--systemd-socket-activation"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    try {
+      const port = await new Promise<number>((resolve) => child.stdout!.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))))
+      let log = ""
+      child.stderr!.on("data", (d: Buffer) => (log += d.toString()))
+      const leaf = await makeLeaf(root, "web", { _tag: "UnikernelDestroy" })
+      const frames: Array<Uint8Array> = []
+      const socket = tls.connect({
+        host: "127.0.0.1", port, cert: toPem(leaf.cert), key: await keyPem(leaf), ca: toPem(root.cert),
+        minVersion: "TLSv1.3", checkServerIdentity: () => undefined
+      })
+      const decoder = new FrameDecoder()
+      socket.on("data", (chunk: Buffer) => {
+        for (const f of decoder.push(chunk)) if (f !== null) frames.push(Uint8Array.from(f))
+      })
+      await new Promise<void>((r) => {
+        socket.on("close", () => r())
+        socket.on("error", () => r())
+      })
+      expect(frames.length).toBe(1)
+      expect(Either.getOrThrow(decodeWireSync(frames[0]!)).header.name.toString()).toBe(":web")
+      expect(log).toContain("listening on systemd socket")
+    } finally {
+      child.kill("SIGKILL")
+    }
+  }, 30_000)
+
   it("--inetd serves one session on the socket it is given as stdin", async () => {
     const leaf = await makeLeaf(root, "web", { _tag: "UnikernelDestroy" })
     const server = net.createServer()

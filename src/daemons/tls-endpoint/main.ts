@@ -132,7 +132,8 @@ const serveListening = (
       })
     })
     const address = server.address()
-    const where = typeof address === "object" && address !== null ? `${address.address} port ${address.port}` : "systemd socket"
+    const bound = typeof address === "object" && address !== null ? `${address.address} port ${address.port}` : "a socket"
+    const where = listen._tag === "Systemd" ? `systemd socket (fd 3, ${bound})` : bound
     yield* Effect.logInfo(`listening on ${where}`)
     server.on("error", (e) => run(Effect.logError(`server error: ${e.message}`)))
     return typeof address === "object" && address !== null ? address : undefined
