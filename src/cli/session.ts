@@ -23,7 +23,7 @@ import { hexdump } from "./hexdump.js"
 import { wirePieces } from "./human.js"
 import { messageJson } from "./json.js"
 import { makeProgress } from "./progress.js"
-import { executeCsr, executeRemote } from "./remote/execute.js"
+import { executeCsr, executeRemote, requestRemote } from "./remote/execute.js"
 
 /** Raw data sent after the command (spec §6.3), already compressed if requested. */
 export interface Upload {
@@ -251,8 +251,9 @@ export const request = (
 ): Effect.Effect<Either.Either<Wire, ExitCode>, never, ClientEnv> =>
   Effect.scoped(
     Effect.gen(function* () {
-      if (destination._tag !== "Local") {
-        yield* error("this subcommand works with local daemons only (--socket)")
+      if (destination._tag === "Remote") return yield* requestRemote(destination, name, command)
+      if (destination._tag === "Csr") {
+        yield* error("this subcommand cannot write a signing request (--csr)")
         return Either.left<ExitCode>(ExitCode.cliError)
       }
       if (Option.isSome(destination.socket) && destination.socket.value === "-") {

@@ -65,6 +65,16 @@ describe("remote mode with the root CA", () => {
     }
   }, 60_000)
 
+  it("update asks for the unikernel's info through the endpoint", async () => {
+    const before = stubs.received.length
+    const r = await client("update", "web", "--http-host", "http://127.0.0.1:1", "-d", `127.0.0.1:${port}`, "--ca", "cacert.pem", "--ca-key", "myca.key", "--server-ca", "cacert.pem")
+    expect(stubs.received.slice(before).map((x) => [x.wire.header.name.toString(), x.wire.payload._tag === "Command" && x.wire.payload.command._tag])).toEqual([
+      [":web", "UnikernelInfo"]
+    ])
+    // the stand-in answers with a string, not a unikernel list: update stops there
+    expect(r.code).not.toBe(0)
+  })
+
   it("-d - prints the chain (leaf first) and exits 121", async () => {
     const r = await client("destroy", "web", "-d", "-", "--ca", "cacert.pem", "--ca-key", "myca.key", "--server-ca", "cacert.pem")
     expect(r.code).toBe(121)

@@ -8,6 +8,8 @@ import { Effect, Either, Option } from "effect"
 import type { Command } from "../../domain/command.js"
 import { endpointOf } from "../../domain/endpoint.js"
 import { Name } from "../../domain/name.js"
+import type { Wire } from "../../domain/wire.js"
+import type { Connection } from "../../net/connection.js"
 import { certificatesFromPem, type Certificate, readAlbatrossExtension, toPem } from "../../tls/certs.js"
 import { verifyChain } from "../../tls/chain.js"
 import { type KeyType, privateKeyFromPem, privateKeyToPem } from "../../tls/keys.js"
@@ -46,6 +48,20 @@ const session = (
   command: Command,
   upload: Upload | undefined
 ): Effect.Effect<ExitCode, ExitCode, ClientEnv> =>
+  withConnection(destination, chain, key, (conn) =>
+    Effect.gen(function* () {
+      if (upload !== undefined) yield* sendUpload(conn, name, upload)
+      return yield* readRepliesOf(conn, endpointOf(command).mode)
+    })
+  )
+
+/** Validate the chain, then print it (`-d -`, exit 121) or run `use` on a TLS connection with it. */
+const withConnection = <A>(
+  destination: RemoteDestination,
+  chain: ReadonlyArray<Certificate>,
+  key: CryptoKeyPair,
+  use: (conn: Connection) => Effect.Effect<A, ExitCode, ClientEnv>
+): Effect.Effect<A, ExitCode, ClientEnv> =>
   Effect.gen(function* () {
     const serverCas = yield* orExit<ReadonlyArray<Certificate>>(ExitCode.cliError)(certsOf(destination.serverCa))
     yield* orExit<ReadonlyArray<Certificate>>(ExitCode.chainFailure, "certificate chain validation failed: ")(
@@ -53,7 +69,7 @@ const session = (
     )
     if (destination.host === "-") {
       yield* rawStdout(chain.map(toPem).join(""))
-      return ExitCode.communicationFailed
+      return yield* Effect.fail<ExitCode>(ExitCode.communicationFailed)
     }
     const keyPem = yield* orExit<string>(ExitCode.internalError)(Effect.mapError(privateKeyToPem(key.privateKey), (e) => e.message))
     const serverCaPem = serverCas.map(toPem).join("")
@@ -69,21 +85,21 @@ const session = (
               ? `couldn't connect to ${destination.host}:${destination.port}: ${e.message}`
               : `${e.kind === "local-auth" ? "local" : "remote"} authentication failure: ${e.message}`
           )
-          return e.kind === "connect" ? ExitCode.connectFailed : e.kind === "local-auth" ? ExitCode.localAuthenticationFailed : ExitCode.remoteAuthenticationFailed
+          return yield* Effect.fail<ExitCode>(
+            e.kind === "connect" ? ExitCode.connectFailed : e.kind === "local-auth" ? ExitCode.localAuthenticationFailed : ExitCode.remoteAuthenticationFailed
+          )
         }
-        if (upload !== undefined) yield* sendUpload(conn.right, name, upload)
-        return yield* readRepliesOf(conn.right, endpointOf(command).mode)
+        return yield* use(conn.right)
       })
     )
   })
 
-/** A command in remote mode: the leaf is made here. */
-export const executeRemote = (
+/** Steps 1-4: the CA material, the checks, and a fresh leaf; the chain to present. */
+const leafChain = (
   destination: RemoteDestination,
   name: Name,
-  command: Command,
-  upload?: Upload
-): Effect.Effect<ExitCode, never, ClientEnv> =>
+  command: Command
+): Effect.Effect<{ chain: ReadonlyArray<Certificate>; key: CryptoKeyPair }, ExitCode, ClientEnv> =>
   Effect.gen(function* () {
     const caChain = yield* orExit<ReadonlyArray<Certificate>>(ExitCode.cliError)(certsOf(destination.ca))
     const caKey = yield* orExit<CryptoKeyPair>(ExitCode.cliError)(keyOf(destination.caKey))
@@ -94,8 +110,42 @@ export const executeRemote = (
     const leaf = yield* orExit<{ cert: Certificate; key: CryptoKeyPair }>(ExitCode.cliError, "couldn't generate certificate chain: ")(
       Effect.mapError(makeLeaf({ caCert, caKey, keyType: destination.keyType, commonName: cn, command }), (e) => e.message)
     )
-    return yield* session(destination, [leaf.cert, ...caChain], leaf.key, name, command, upload)
-  }).pipe(Effect.merge)
+    return { chain: [leaf.cert, ...caChain], key: leaf.key }
+  })
+
+/** A command in remote mode: the leaf is made here. */
+export const executeRemote = (
+  destination: RemoteDestination,
+  name: Name,
+  command: Command,
+  upload?: Upload
+): Effect.Effect<ExitCode, never, ClientEnv> =>
+  Effect.flatMap(leafChain(destination, name, command), ({ chain, key }) =>
+    session(destination, chain, key, name, command, upload)
+  ).pipe(Effect.merge)
+
+/** One command, its first reply unprinted (`update`): the reply, or the exit code (the problem was logged). */
+export const requestRemote = (
+  destination: RemoteDestination,
+  name: Name,
+  command: Command
+): Effect.Effect<Either.Either<Wire, ExitCode>, never, ClientEnv> =>
+  Effect.flatMap(leafChain(destination, name, command), ({ chain, key }) =>
+    withConnection(destination, chain, key, (conn) =>
+      Effect.gen(function* () {
+        const reply = yield* Effect.either(conn.readWire)
+        if (Either.isLeft(reply)) {
+          yield* error(`communication failure: ${reply.left.message}`)
+          return yield* Effect.fail<ExitCode>(ExitCode.communicationFailed)
+        }
+        if (Option.isNone(reply.right)) {
+          yield* error("connection closed by the endpoint before any reply")
+          return yield* Effect.fail<ExitCode>(ExitCode.communicationFailed)
+        }
+        return reply.right.value
+      })
+    )
+  ).pipe(Effect.either)
 
 /** `certificate CERT KEY`: send with an existing leaf; the command is the one in the certificate. */
 export const executeCertificate = (destination: RemoteDestination, certFile: string, keyFile: string): Effect.Effect<ExitCode, never, ClientEnv> =>
