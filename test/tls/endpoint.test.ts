@@ -347,6 +347,26 @@ describe("attacks: each refused with a Failure, nothing reaches a daemon", () =>
     expect(stubs.received.length).toBe(before)
   }, 20_000)
 
+  it("no daemon behind the endpoint: couldn't reach service", async () => {
+    const empty = fs.mkdtempSync(path.join(dir, "empty-"))
+    const other = await Effect.runPromise(
+      Scope.extend(
+        startEndpoint({
+          caFile: path.join(dir, "ca.pem"), certFile: path.join(dir, "server.pem"), keyFile: path.join(dir, "server.key"),
+          tmpdir: empty, listen: { _tag: "Tcp", ip: "127.0.0.1", port: 0 }
+        }),
+        scope
+      ).pipe(Effect.provide(quiet))
+    )
+    const saved = port
+    port = other!.port
+    try {
+      expect(onlyFailure(await session(await leafFor(root, ".", info), []))).toBe("couldn't reach service")
+    } finally {
+      port = saved
+    }
+  })
+
   it("connections beyond the session limit are closed at once", async () => {
     const limited = await Effect.runPromise(
       Scope.extend(
