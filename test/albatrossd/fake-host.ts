@@ -20,6 +20,7 @@ export interface FakeProcess {
   readonly fifo: string
   readonly done: Deferred.Deferred<ProcessExit>
   terminated: number
+  killed?: boolean
   exited: boolean
 }
 
@@ -129,6 +130,12 @@ export const makeFakeHost = (
             if (onTerminate === "ignore" || p.exited) return Effect.void
             p.exited = true
             return Deferred.succeed(done, onTerminate)
+          }),
+          kill: Effect.suspend(() => {
+            p.killed = true
+            if (p.exited) return Effect.void
+            p.exited = true
+            return Deferred.succeed(done, { _tag: "Signal", signal: 9 })
           })
         }
         return tp

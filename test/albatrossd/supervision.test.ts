@@ -1,7 +1,7 @@
 /** Exit handling, restart decisions, the exit-64 retry, backoff and the crash-loop cap (spec §2.4-2.6, §4.6), on TestClock. */
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, TestClock } from "effect"
-import { config, create, destroy, setup, waitUntil } from "./support.js"
+import { config, create, destroy, setup, tick, waitUntil } from "./support.js"
 
 const restartAll = config({ failBehaviour: { _tag: "Restart", exitCodes: null } })
 
@@ -161,6 +161,24 @@ describe("albatrossd supervision", () => {
       yield* TestClock.adjust(Duration.millis(100))
       yield* waitUntil("forgotten", () => t.daemon.supervised.size === 0)
       expect(t.fake.state()?.unikernels).toEqual([])
+    }))
+
+  it.scoped("a tender that ignores SIGTERM gets SIGKILL after the stop timeout", () =>
+    Effect.gen(function* () {
+      const t = yield* setup({ options: (o) => ({ ...o, stopTimeout: Duration.seconds(5) }) })
+      t.fake.setOnTerminate("ignore")
+      yield* t.say("stubborn", create())
+      const pending = yield* Effect.fork(t.say("stubborn", destroy))
+      yield* waitUntil("SIGTERM", () => t.fake.processes[0]!.terminated === 1)
+      // the stop timeout is a sleep on the test clock: wait until it is registered
+      for (let i = 0; i < 1000 && (yield* TestClock.sleeps()).length === 0; i++) yield* tick()
+      yield* TestClock.adjust(Duration.millis(4999))
+      yield* tick(20)
+      expect(t.fake.processes[0]!.killed).toBeUndefined()
+      yield* TestClock.adjust(Duration.millis(1))
+      expect(yield* pending.await.pipe(Effect.flatMap((e) => e))).toBe("success:destroyed unikernel")
+      expect(t.fake.processes[0]!.killed).toBe(true)
+      t.fake.setOnTerminate({ _tag: "Signal", signal: 15 })
     }))
 
   it.scoped("destroy waits for the tender to exit (SIGTERM), without blocking other commands", () =>

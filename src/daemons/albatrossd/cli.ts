@@ -70,6 +70,11 @@ const readTimeout = Options.float("read-timeout").pipe(
   Options.filterMap(positive("timeout"), "read-timeout must be positive"),
   Options.withDescription("Seconds a client may stay silent before its connection is closed")
 )
+const stopTimeout = Options.float("stop-timeout").pipe(
+  Options.withDefault(30),
+  Options.filterMap(positive("timeout"), "stop-timeout must be positive"),
+  Options.withDescription("Seconds a tender may take to exit after SIGTERM before it gets SIGKILL")
+)
 const verbose = Options.boolean("verbose").pipe(Options.withAlias("v"), Options.withDescription("Log debug messages"))
 const quiet = Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("Log errors only"))
 
@@ -101,6 +106,7 @@ export const albatrossdCommand = Command.make(
     restartDelayMax,
     maxFrame,
     readTimeout,
+    stopTimeout,
     verbose,
     quiet
   },
@@ -132,7 +138,8 @@ export const albatrossdCommand = Command.make(
         },
         maxFrame: o.maxFrame,
         readTimeout: Duration.millis(o.readTimeout * 1000),
-        consoleTimeout: Duration.seconds(30)
+        consoleTimeout: Duration.seconds(30),
+        stopTimeout: Duration.millis(o.stopTimeout * 1000)
       }
       return yield* Effect.provide(runDaemon(options), hostLayer(options.tmpdir, options.dbdir))
     }).pipe(

@@ -65,7 +65,19 @@ export const hostFromServices = (os: "linux" | "freebsd") =>
       createFifo: (path) => Effect.mapError(fifo.create(path), hostError),
       createTap: (bridge) => Effect.mapError(network.createTap(bridge), hostError),
       destroyTap: (tap) => Effect.mapError(network.destroyTap(tap), hostError),
-      spawn: (argv, path) => Effect.mapError(tender.spawn(argv, path), hostError),
+      spawn: (argv, path) =>
+        Effect.map(Effect.mapError(tender.spawn(argv, path), hostError), (handle) => ({
+          pid: handle.pid,
+          exit: handle.exit,
+          terminate: handle.terminate,
+          kill: Effect.sync(() => {
+            try {
+              process.kill(handle.pid, "SIGKILL")
+            } catch {
+              // already gone
+            }
+          })
+        })),
       bootBhyve: (boot) => Effect.mapError(tender.bootBhyve(boot), hostError),
       destroyBhyve: (vm) => Effect.mapError(tender.destroyBhyve(vm), hostError),
       discoverBlocks: blocks.discover,

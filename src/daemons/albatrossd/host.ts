@@ -33,6 +33,8 @@ export interface TenderProcess {
   readonly exit: Effect.Effect<ProcessExit>
   /** SIGTERM (errors only logged by the implementation). */
   readonly terminate: Effect.Effect<void>
+  /** SIGKILL, for a tender that ignored SIGTERM for too long. */
+  readonly kill: Effect.Effect<void>
 }
 
 export interface BlockFile {

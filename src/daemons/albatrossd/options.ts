@@ -25,6 +25,8 @@ export interface DaemonOptions {
   readonly readTimeout: Duration.Duration
   /** Longest wait for albatross-console's reply to Console_add. */
   readonly consoleTimeout: Duration.Duration
+  /** A tender still running this long after SIGTERM (destroy, shutdown) gets SIGKILL. */
+  readonly stopTimeout: Duration.Duration
 }
 
 export const DEFAULT_RESTART_LIMITS: RestartLimits = {
@@ -43,5 +45,6 @@ export const defaultOptions = (tmpdir: string, dbdir: string): DaemonOptions => 
   restart: DEFAULT_RESTART_LIMITS,
   maxFrame: MAX_FRAME_DEFAULT,
   readTimeout: Duration.minutes(5),
-  consoleTimeout: Duration.seconds(30)
+  consoleTimeout: Duration.seconds(30),
+  stopTimeout: Duration.seconds(30)
 })

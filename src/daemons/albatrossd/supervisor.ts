@@ -14,7 +14,20 @@ import { releaseUnikernel, spawnUnikernel } from "./create.js"
 import { type Daemon, dumpState, locked, nameKey, type Running, type Supervised } from "./daemon.js"
 import { decide, describeExit } from "./restart-decision.js"
 
-/** Wait for `r` to end; on interruption terminate it first. Either way its resources are released. */
+/** SIGTERM, wait for the exit; SIGKILL after `stopTimeout` (the reference waits forever). */
+const stop = (d: Daemon, r: Running): Effect.Effect<ProcessExit> =>
+  Effect.gen(function* () {
+    yield* r.process.terminate
+    // this runs in a finalizer (uninterruptible): the wait itself must stay interruptible, or the
+    // timeout could not cancel it
+    const exited = yield* Effect.timeout(Effect.interruptible(r.process.exit), d.options.stopTimeout).pipe(Effect.option)
+    if (exited._tag === "Some") return exited.value
+    yield* Effect.logWarning(`${r.name.display()} still runs ${Duration.format(d.options.stopTimeout)} after SIGTERM: sending SIGKILL`)
+    yield* r.process.kill
+    return yield* r.process.exit
+  })
+
+/** Wait for `r` to end; on interruption stop it first. Either way its resources are released. */
 const watch = (d: Daemon, r: Running): Effect.Effect<ProcessExit> =>
   Effect.acquireUseRelease(
     Effect.succeed(r),
@@ -22,11 +35,7 @@ const watch = (d: Daemon, r: Running): Effect.Effect<ProcessExit> =>
     (r, outcome) =>
       Exit.isSuccess(outcome)
         ? locked(d, releaseUnikernel(d, r, describeExit(outcome.value)))
-        : Effect.gen(function* () {
-            yield* r.process.terminate
-            const exit = yield* r.process.exit
-            yield* locked(d, releaseUnikernel(d, r, describeExit(exit)))
-          })
+        : Effect.flatMap(stop(d, r), (exit) => locked(d, releaseUnikernel(d, r, describeExit(exit))))
   )
 
 const backoff = (d: Daemon) =>
@@ -50,11 +59,7 @@ const supervise = (d: Daemon, sup: Supervised, first: Running): Effect.Effect<vo
   const stopCurrent = Effect.suspend(() => {
     const r = current
     if (r.released) return Effect.void
-    return Effect.gen(function* () {
-      yield* r.process.terminate
-      const exit = yield* r.process.exit
-      yield* locked(d, releaseUnikernel(d, r, describeExit(exit)))
-    })
+    return Effect.flatMap(stop(d, r), (exit) => locked(d, releaseUnikernel(d, r, describeExit(exit))))
   })
   const loop = Effect.gen(function* () {
     const driver = yield* Schedule.driver(backoff(d))
