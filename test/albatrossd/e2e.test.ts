@@ -6,7 +6,9 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { decodeStateSync } from "../../src/wire/index.js"
 import { installFakeTender } from "../fixtures/fake-tender/install.js"
 import { solo5Image } from "../fixtures/solo5-image.js"
 import { config, replyText } from "./support.js"
@@ -106,6 +108,36 @@ describe("albatrossd end to end (built daemon, fake tender)", () => {
     expect(exit.code).toBe(0)
     expect(pidsMentioning(root)).toEqual([])
     expect(fs.readFileSync(path.join(dbdir, "state")).toString("hex")).toBe(state.toString("hex"))
+    daemon = undefined
+  })
+
+  it("concurrent clients never overcommit a policy, and the state file stays whole", { timeout: 90000 }, async () => {
+    daemon = await startDaemon(args, env)
+    const policy = { unikernels: 4n, cpuids: [0], memory: 128, block: null, bridges: [] }
+    expect(await ask("team:", { _tag: "PolicyAdd", policy })).toBe("success:added policy")
+    let peak = 0
+    let created = 0
+    const client = async (i: number) => {
+      for (let round = 0; round < 2; round++) {
+        const r = await ask(`team:c${i % 10}`, { _tag: "UnikernelCreate", config: config({ image, memory: 32 }) })
+        expect(r).toMatch(/^(success:created unikernel|failure:(maximum amount of unikernels \(4\) reached|Unikernel with same name is already running|unikernel with same name already exists))$/)
+        if (r === "success:created unikernel") created++
+        const running = pidsMentioning(path.join(tmpdir, "team:")).length
+        peak = Math.max(peak, running)
+        const d = await ask(`team:c${i % 10}`, { _tag: "UnikernelDestroy" })
+        expect(d).toMatch(/^(success:destroyed unikernel|failure:destroy: not found)$/)
+      }
+    }
+    await Promise.all(Array.from({ length: 20 }, (_, i) => client(i)))
+    expect(peak).toBeLessThanOrEqual(4)
+    expect(created).toBeGreaterThan(4)
+    const state = decodeStateSync(new Uint8Array(fs.readFileSync(path.join(dbdir, "state"))))
+    expect(Either.isRight(state)).toBe(true)
+    const info = await request(tmpdir, "team:", { _tag: "UnikernelInfo" })
+    const listed = info.payload._tag === "Success" && info.payload.success._tag === "UnikernelInfo" ? info.payload.success.unikernels.length : -1
+    if (Either.isRight(state)) expect(state.right.unikernels.filter((u) => u.name.path[0] === "team").length).toBe(listed)
+    daemon.child.kill("SIGTERM")
+    expect((await daemon.exited).code).toBe(0)
     daemon = undefined
   })
 })
