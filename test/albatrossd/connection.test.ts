@@ -47,6 +47,14 @@ describe("albatrossd connections", () => {
       expect(yield* t.say("web", create())).toBe("success:created unikernel")
     }))
 
+  it.scoped("the default frame limit admits a 64 MB image", () =>
+    Effect.gen(function* () {
+      const t = yield* setup()
+      const image = new Uint8Array(64 * 1024 * 1024).fill(0x5a)
+      expect(yield* t.say("big", create(config({ image })))).toBe("success:created unikernel")
+      expect(t.fake.state()?.unikernels[0]?.config.image.length).toBe(image.length)
+    }))
+
   it.scoped("a reply to a request is not a command: Failure and close", () =>
     Effect.gen(function* () {
       const t = yield* setup()
