@@ -5,14 +5,11 @@ import type { Name } from "../../domain/name.js"
 import type { Connection } from "../../net/connection.js"
 import { type Daemon, locked, nameKey } from "./daemon.js"
 import { HostError } from "./host.js"
-import { err, ok, okString, type Outcome } from "./unikernel-commands.js"
+import { err, isOutcome, ok, okString, type Outcome } from "./outcome.js"
 
 const MB = 1024 * 1024
 
 const inflate = (data: Uint8Array): Uint8Array => new Uint8Array(zlib.inflateSync(data))
-
-const isOutcome = (x: unknown): x is Outcome => typeof x === "object" && x !== null && "_tag" in x && (x._tag === "Ok" || x._tag === "Err")
-export { isOutcome }
 
 export const blockAdd = (d: Daemon, name: Name, size: number, data: Option.Option<Uint8Array>): Effect.Effect<Outcome> =>
   locked(

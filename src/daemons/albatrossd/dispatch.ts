@@ -8,11 +8,12 @@ import type { Command } from "../../domain/command.js"
 import type { Header, Wire } from "../../domain/wire.js"
 import type { Connection } from "../../net/connection.js"
 import { failure, reply, success, UNKNOWN_REQUEST_HEADER } from "../../wire/reply.js"
-import { blockAdd, blockDumpStream, blockInfo, blockRemove, blockSet, isOutcome, oldBlockAdd, oldBlockDump, oldBlockSet } from "./block-commands.js"
+import { blockAdd, blockDumpStream, blockInfo, blockRemove, blockSet, oldBlockAdd, oldBlockDump, oldBlockSet } from "./block-commands.js"
 import { vmmDevice } from "./create.js"
 import type { Daemon } from "./daemon.js"
 import { policyAdd, policyInfo, policyRemove } from "./policy-commands.js"
-import { create, destroy, forceCreate, get, info, type Outcome, restart } from "./unikernel-commands.js"
+import { isOutcome, type Outcome } from "./outcome.js"
+import { create, destroy, forceCreate, get, info, restart } from "./unikernel-commands.js"
 
 const toWire = (header: Header, o: Outcome): Wire => (o._tag === "Ok" ? success(header, o.success) : failure(header, o.message))
 

@@ -4,7 +4,7 @@ import { Name } from "../../domain/name.js"
 import type { Policy } from "../../domain/policy.js"
 import { policyEquals } from "./accounting.js"
 import { type Daemon, dumpState, locked } from "./daemon.js"
-import { err, ok, okString, type Outcome } from "./unikernel-commands.js"
+import { err, ok, okString, type Outcome } from "./outcome.js"
 
 export const policyAdd = (d: Daemon, name: Name, policy: Policy): Effect.Effect<Outcome> =>
   locked(

@@ -3,18 +3,13 @@ import * as zlib from "node:zlib"
 import { Effect } from "effect"
 import type { Name } from "../../domain/name.js"
 import { applyArguments } from "../../domain/unikernel-rules.js"
-import type { NamedUnikernelInfo, Success } from "../../domain/reply.js"
+import type { NamedUnikernelInfo } from "../../domain/reply.js"
 import type { UnikernelArguments, UnikernelConfig, UnikernelInfo } from "../../domain/unikernel.js"
 import { spawnUnikernel } from "./create.js"
 import { type Daemon, dumpState, locked, nameKey, type Running } from "./daemon.js"
+import { err, ok, okString, type Outcome } from "./outcome.js"
 import { startSupervision, stopSupervision } from "./supervisor.js"
 
-/** A command's result: a success payload or a failure text. */
-export type Outcome = { readonly _tag: "Ok"; readonly success: Success } | { readonly _tag: "Err"; readonly message: string }
-
-export const ok = (success: Success): Outcome => ({ _tag: "Ok", success })
-export const okString = (message: string): Outcome => ok({ _tag: "String", message })
-export const err = (message: string): Outcome => ({ _tag: "Err", message })
 
 /** A pending automatic restart of `name` is cancelled before anything else claims the name. */
 const cancelPendingRestart = (d: Daemon, name: Name): Effect.Effect<boolean> =>
