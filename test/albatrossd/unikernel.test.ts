@@ -94,6 +94,26 @@ describe("albatrossd unikernel commands", () => {
       expect(yield* t.say("new", { _tag: "UnikernelForceCreate", config: config() })).toBe("success:created unikernel")
     }))
 
+  it.scoped("a restart whose re-create fails leaves nothing stale in the state file (deliberate fix)", () =>
+    Effect.gen(function* () {
+      const t = yield* setup()
+      yield* t.say("web", create())
+      expect(t.fake.state()?.unikernels).toHaveLength(1)
+      t.fake.failures.set("spawn", "cmd solo5-hvt exits: ENOENT")
+      expect(yield* t.say("web", { _tag: "UnikernelRestart", args: null })).toBe(
+        "failure:could not create unikernel: cmd solo5-hvt exits: ENOENT"
+      )
+      expect(t.fake.live()).toHaveLength(0)
+      expect(t.fake.state()?.unikernels).toEqual([])
+      // a restart with arguments that do not match the manifest changes nothing
+      t.fake.failures.clear()
+      yield* t.say("web", create())
+      t.fake.failures.set("checkManifest", "specified bridge(s) does not match with the manifest. Devices present in manifest: ")
+      const { typ: _t, compressed: _c, image: _i, ...args } = config({ bridges: [{ netif: "x", bridge: "br0", mac: null }] })
+      expect(yield* t.say("web", { _tag: "UnikernelRestart", args })).toMatch(/^failure:specified bridge\(s\) does not match/)
+      expect(t.fake.live()).toHaveLength(1)
+    }))
+
   it.scoped("old info encodings answer in their own variant; multi-CPU unikernels are refused there", () =>
     Effect.gen(function* () {
       const t = yield* setup()
