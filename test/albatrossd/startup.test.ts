@@ -8,8 +8,9 @@ import { decodeStateSync } from "../../src/wire/index.js"
 import { type Json, hexToBytes } from "../support/vector-values.js"
 import { defaultRootPolicy, makeFakeHost } from "./fake-host.js"
 import { config, create, name, setup, tmpRuntimeDir } from "./support.js"
+import { vectorsDir as sharedVectorsDir } from "../support/vectors-dir.js"
 
-const vectorsDir = path.resolve(__dirname, "../../../shared/vectors")
+const vectorsDir = sharedVectorsDir
 const stateVectors = (
   JSON.parse(fs.readFileSync(path.join(vectorsDir, "vectors.json"), "utf8")) as Array<{ name: string; kind: string; direction: string; hex: string; value: Json }>
 ).filter((v) => v.kind === "state" && v.direction !== "negative")

@@ -15,6 +15,7 @@ import { decodeWireSync } from "../../src/wire/index.js"
 import { configFromJson, hexToBytes, type Json, policyFromJson } from "../support/vector-values.js"
 import { defaultRootPolicy, makeFakeHost } from "./fake-host.js"
 import { config, name, setup } from "./support.js"
+import { vectorFile } from "../support/vectors-dir.js"
 
 interface Frame {
   readonly dir: "c2s" | "s2c"
@@ -27,7 +28,7 @@ interface Step {
 }
 
 const transcripts = JSON.parse(
-  fs.readFileSync(path.resolve(__dirname, "../../../shared/vectors/transcripts.json"), "utf8")
+  fs.readFileSync(vectorFile("transcripts.json"), "utf8")
 ) as ReadonlyArray<Step>
 
 const image = new TextEncoder().encode("a stand-in for the recorded image")
@@ -122,7 +123,7 @@ describe("albatrossd replays the recorded sessions", () => {
   it.scoped("the recorded network session: MAC, block size and activity in info, destroy", () =>
     Effect.gen(function* () {
       const network = JSON.parse(
-        fs.readFileSync(path.resolve(__dirname, "../../../shared/vectors/transcripts-network.json"), "utf8")
+        fs.readFileSync(vectorFile("transcripts-network.json"), "utf8")
       ) as ReadonlyArray<Step>
       const netuk = config({
         image,

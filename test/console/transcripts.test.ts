@@ -11,6 +11,7 @@ import type { Connection } from "../../src/net/connection.js"
 import { decodeWireSync } from "../../src/wire/index.js"
 import { hexToBytes } from "../support/vector-values.js"
 import { run, setup } from "./support.js"
+import { vectorsDir as sharedVectorsDir } from "../support/vectors-dir.js"
 
 interface Frame {
   readonly dir: "c2s" | "s2c"
@@ -27,7 +28,7 @@ interface Step {
   readonly connections: ReadonlyArray<Conn>
 }
 
-const vectors = path.resolve(__dirname, "../../../shared/vectors")
+const vectors = sharedVectorsDir
 const steps: ReadonlyArray<Step> = JSON.parse(fs.readFileSync(path.join(vectors, "transcripts.json"), "utf8"))
 const consoleConn = (step: string): Conn => {
   const c = steps.find((s) => s.step === step)?.connections.find((c) => c.service === "console")

@@ -5,8 +5,9 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Either } from "effect"
+import { vectorsDir as sharedVectorsDir } from "../support/vectors-dir.js"
 
-export const vectorDir = path.resolve(__dirname, "../../../shared/vectors")
+export const vectorDir = sharedVectorsDir
 
 export const loadRows = <Row>(file: string): ReadonlyArray<Row> => {
   const rows: unknown = JSON.parse(fs.readFileSync(path.join(vectorDir, file), "utf8"))

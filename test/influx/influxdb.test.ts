@@ -16,9 +16,10 @@ import { decodeWireSync } from "../../src/wire/index.js"
 import { hexToBytes } from "../support/vector-values.js"
 import { name, tmpRuntimeDir } from "../stats/support.js"
 import { sendStats, standInStats } from "./support.js"
+import { vectorsDir as sharedVectorsDir } from "../support/vectors-dir.js"
 
 const bin = path.resolve(__dirname, "../../dist/bin/albatross-influx.js")
-const vectors = path.resolve(__dirname, "../../../shared/vectors")
+const vectors = sharedVectorsDir
 
 const influxd = (): string | undefined => {
   try {

@@ -13,8 +13,9 @@ import type { Wire } from "../../src/domain/wire.js"
 import { escapeKey, statsToLines, timeval, vmTag, vmmLine } from "../../src/daemons/influx/line-protocol.js"
 import { decodeWireSync, encodeWireSync } from "../../src/wire/index.js"
 import { bytesToHex, hexToBytes, type Json, wireFromJson } from "../support/vector-values.js"
+import { vectorsDir as sharedVectorsDir } from "../support/vectors-dir.js"
 
-const vectors = path.resolve(__dirname, "../../../shared/vectors")
+const vectors = sharedVectorsDir
 const load = (file: string): Json => JSON.parse(fs.readFileSync(path.join(vectors, file), "utf8")) as Json
 
 interface Frame {

@@ -7,6 +7,7 @@ import { TestStateStore } from "../../src/layers/test/state-store.js"
 import { EMPTY_STATE } from "../../src/services/state-store.js"
 import { decodeStateSync } from "../../src/wire/index.js"
 import { run, runFailure, tempDir } from "./support.js"
+import { vectorFile } from "../support/vectors-dir.js"
 
 interface Vector {
   readonly name: string
@@ -16,7 +17,7 @@ interface Vector {
 }
 
 const vectors: ReadonlyArray<Vector> = JSON.parse(
-  readFileSync(resolve(__dirname, "../../../shared/vectors/vectors.json"), "utf8")
+  readFileSync(vectorFile("vectors.json"), "utf8")
 ) as ReadonlyArray<Vector>
 const stateVectors = vectors.filter((v) => v.kind === "state" && v.direction !== "negative")
 const roundtrip = stateVectors.filter((v) => v.direction === "roundtrip")

@@ -20,12 +20,13 @@ import { checkKeyMatches, leafCommonName, makeLeaf as makeClientLeaf, preCheck }
 import { generate, sign, writeCsr } from "../../src/tls/ca.js"
 import { x509 } from "../../src/tls/x509.js"
 import { makeIntermediate, makeLeaf, makeRoot, policy } from "./pki.js"
+import { vectorFile } from "../support/vectors-dir.js"
 
 const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(e)
 const runEither = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(Effect.either(e))
 
 const vectors: Array<{ name: string; hex: string; value: Json }> = fs
-  .readFileSync(path.resolve(__dirname, "../../../shared/vectors/vectors.json"), "utf8")
+  .readFileSync(vectorFile("vectors.json"), "utf8")
   .split("\n")
   .filter((l) => l.startsWith("{"))
   .map((l) => JSON.parse(l.replace(/,$/, "")))

@@ -22,12 +22,13 @@ import {
 } from "../../src/wire/index.js"
 import { hexToBytes, type Vector } from "../support/vector-values.js"
 import { certExtension, persistedState, wire } from "./arbitraries.js"
+import { vectorFile } from "../support/vectors-dir.js"
 
 const TOTAL = 100_000
 const HANG_MS = 1000
 
 const vectors: ReadonlyArray<Vector> = JSON.parse(
-  readFileSync(path.resolve(__dirname, "../../../shared/vectors/vectors.json"), "utf8")
+  readFileSync(vectorFile("vectors.json"), "utf8")
 )
 
 /** mulberry32: small, fast, seeded. */

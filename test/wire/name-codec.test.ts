@@ -6,9 +6,10 @@ import { describe, expect, it } from "vitest"
 import { Name } from "../../src/domain/name.js"
 import { Fault } from "../../src/wire/der/fault.js"
 import { parseWireName } from "../../src/wire/grammar/common.js"
+import { vectorFile } from "../support/vectors-dir.js"
 
 const names: ReadonlyArray<{ input: string | { hex: string } }> = JSON.parse(
-  readFileSync(path.resolve(__dirname, "../../../shared/vectors/names.json"), "utf8")
+  readFileSync(vectorFile("names.json"), "utf8")
 )
 
 describe("parseWireName = Name.fromString", () => {

@@ -9,8 +9,9 @@ import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { decodeWireSync, encodeWireSync } from "../../src/wire/index.js"
 import { bytesToHex, hexToBytes, type Json, wireFromJson } from "../support/vector-values.js"
+import { vectorsDir as sharedVectorsDir } from "../support/vectors-dir.js"
 
-const vectorsDir = path.resolve(__dirname, "../../../shared/vectors")
+const vectorsDir = sharedVectorsDir
 
 interface Frame {
   readonly dir: "c2s" | "s2c"

@@ -26,8 +26,9 @@ import {
   type Vector,
   wireFromJson
 } from "../support/vector-values.js"
+import { vectorsDir as sharedVectorsDir } from "../support/vectors-dir.js"
 
-const vectorsDir = path.resolve(__dirname, "../../../shared/vectors")
+const vectorsDir = sharedVectorsDir
 const vectors: ReadonlyArray<Vector> = JSON.parse(readFileSync(path.join(vectorsDir, "vectors.json"), "utf8"))
 
 interface Kind {

@@ -4,15 +4,15 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { Either } from "effect"
 import { Name } from "../../../src/domain/name.js"
 import type { Wire } from "../../../src/domain/wire.js"
 import { encodeWireSync } from "../../../src/wire/index.js"
 import { type Json, wireFromJson } from "../../support/vector-values.js"
 import type { ScriptedConnection, ScriptStep } from "./stub-daemon.js"
+import { vectorsDir as sharedVectorsDir } from "../../support/vectors-dir.js"
 
-export const vectorsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../shared/vectors")
+export const vectorsDir = sharedVectorsDir
 
 export interface RecordedFrame {
   readonly dir: "c2s" | "s2c"
