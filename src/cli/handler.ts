@@ -3,11 +3,11 @@
  * exit code (or fails with `ClientExit`), and `runHandler` turns a non-zero code into a
  * failure that the entry point maps to `process.exitCode`.
  */
-import { Effect } from "effect"
+import { Effect, type Option } from "effect"
 import type { Command } from "../domain/command.js"
 import type { Name } from "../domain/name.js"
 import { ClientEnv, OutputMode } from "./client-env.js"
-import { type DestinationArgs, resolveDestination } from "./destination.js"
+import { defaultCompression, type DestinationArgs, resolveDestination } from "./destination.js"
 import { ClientExit, type ExitCode } from "./exit-code.js"
 import { execute, type Upload } from "./session.js"
 
@@ -32,4 +32,17 @@ export const sendCommand = (
   runHandler(
     common.json,
     Effect.flatMap(resolveDestination(common), (destination) => execute(destination, name, command, upload))
+  )
+
+/** A subcommand whose command carries a compression level, defaulted by destination (spec §11.2). */
+export const sendCompressed = (
+  common: CommonArgs & { readonly compression: Option.Option<number> },
+  name: Name,
+  command: (level: number) => Command
+): Effect.Effect<void, ClientExit, ClientEnv> =>
+  runHandler(
+    common.json,
+    Effect.flatMap(resolveDestination(common), (destination) =>
+      execute(destination, name, command(defaultCompression(destination, common.compression)))
+    )
   )

@@ -5,7 +5,6 @@
  * (image digest, start time) in info replies.
  */
 import * as fs from "node:fs"
-import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Option } from "effect"
 import type { Wire } from "../../src/domain/wire.js"

@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
-import { resolve } from "node:path"
 import { Effect, Either, Logger } from "effect"
 import { describe, expect, it } from "vitest"
 import { makePosixStateStore } from "../../src/layers/linux/state-store.js"

@@ -9,7 +9,6 @@
 import { Either } from "effect"
 import fc from "fast-check"
 import { readFileSync } from "node:fs"
-import path from "node:path"
 import { describe, expect, it } from "vitest"
 import {
   decodeCertExtensionSync,

@@ -1,7 +1,6 @@
 /** The wire's name parser agrees with `Name.fromString` on every input of names.json. */
 import { Either } from "effect"
 import { readFileSync } from "node:fs"
-import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { Name } from "../../src/domain/name.js"
 import { Fault } from "../../src/wire/der/fault.js"

@@ -5,7 +5,7 @@ import { Effect, Either, Option } from "effect"
 import { Name } from "../../domain/name.js"
 import { defaultCompression, type DestinationArgs, destinationOptions, resolveDestination } from "../destination.js"
 import { cliError, ExitCode } from "../exit-code.js"
-import { runHandler, sendCommand } from "../handler.js"
+import { runHandler, sendCommand, sendCompressed } from "../handler.js"
 import { compressionOption, existingFileArg, existingFileOption, nameArg, parseName } from "../options.js"
 import { execute } from "../session.js"
 import { fileUpload } from "../upload.js"
@@ -34,15 +34,7 @@ export const destroyBlockCommand = Command.make(
 export const dumpBlockCommand = Command.make(
   "dump-block",
   { name: nameArg("BLOCK-NAME"), compression: compressionOption, ...destinationOptions },
-  (a) =>
-    runHandler(
-      a.json,
-      Effect.gen(function* () {
-        const destination = yield* resolveDestination(a)
-        const level = defaultCompression(destination, a.compression)
-        return yield* execute(destination, a.name, { _tag: "BlockDump", level })
-      })
-    )
+  (a) => sendCompressed(a, a.name, (level) => ({ _tag: "BlockDump", level }))
 ).pipe(Command.withDescription("Dump the data of a block device to a file."))
 
 const setBlock = (

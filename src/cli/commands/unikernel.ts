@@ -6,7 +6,7 @@ import type { FailBehaviour, UnikernelArguments, UnikernelConfig } from "../../d
 import { defaultCompression, destinationOptions, resolveDestination } from "../destination.js"
 import { cliError, type ClientExit } from "../exit-code.js"
 import { deflate } from "../files.js"
-import { runHandler, sendCommand } from "../handler.js"
+import { runHandler, sendCommand, sendCompressed } from "../handler.js"
 import { checkImageManifest } from "../manifest.js"
 import {
   compressionOption,
@@ -31,15 +31,7 @@ export const infoCommand = Command.make("info", { name: optionalNameOption(), ..
 export const getCommand = Command.make(
   "get",
   { name: nameArg(), compression: compressionOption, ...destinationOptions },
-  (a) =>
-    runHandler(
-      a.json,
-      Effect.gen(function* () {
-        const destination = yield* resolveDestination(a)
-        const level = defaultCompression(destination, a.compression)
-        return yield* execute(destination, a.name, { _tag: "UnikernelGet", level })
-      })
-    )
+  (a) => sendCompressed(a, a.name, (level) => ({ _tag: "UnikernelGet", level }))
 ).pipe(Command.withDescription("Download a running unikernel image to disk."))
 
 type ConfigFlags = Command.Command.ParseConfig<typeof configOptions>
