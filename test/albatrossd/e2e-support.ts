@@ -36,13 +36,25 @@ export const waitFor = async (what: string, cond: () => boolean, ms = 15000): Pr
   }
 }
 
+/** A built entry point, `dist/bin/<name>.js`. */
+export const builtBin = (name: string): string => path.resolve(__dirname, `../../dist/bin/${name}.js`)
+
 /** Start the built daemon (optionally through a prefix such as `ip netns exec NS`) and wait until it listens. */
-export const startDaemon = async (
+export const startDaemon = (
+  args: ReadonlyArray<string>,
+  env: NodeJS.ProcessEnv,
+  prefix: ReadonlyArray<string> = []
+): Promise<RunningDaemon> => startBuilt(DAEMON, args, env, prefix)
+
+/** Start any built daemon (`bin`, see builtBin) and wait until it logs that it listens. */
+export const startBuilt = async (
+  bin: string,
   args: ReadonlyArray<string>,
   env: NodeJS.ProcessEnv,
   prefix: ReadonlyArray<string> = []
 ): Promise<RunningDaemon> => {
-  const argv = [...prefix, process.execPath, DAEMON, ...args]
+  const what = path.basename(bin, ".js")
+  const argv = [...prefix, process.execPath, bin, ...args]
   const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ["ignore", "ignore", "pipe"] })
   let log = ""
   child.stderr!.on("data", (c: Buffer) => {
@@ -55,8 +67,13 @@ export const startDaemon = async (
   void exited.then(() => {
     gone = true
   })
-  await waitFor("albatrossd to listen", () => gone || log.includes("listening on"))
-  if (gone) throw new Error(`albatrossd exited at start:\n${log}`)
+  try {
+    await waitFor(`${what} to listen`, () => gone || log.includes("listening on"))
+  } catch (e) {
+    child.kill("SIGKILL") // never leave a daemon behind that the caller has no handle on
+    throw new Error(`${(e as Error).message}; its log:\n${log}`)
+  }
+  if (gone) throw new Error(`${what} exited at start:\n${log}`)
   return { child, log: () => log, exited }
 }
 
