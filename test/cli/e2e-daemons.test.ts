@@ -93,13 +93,10 @@ describe("albatross-client against the built daemons", () => {
     expect(seeded).toContain("host [unikernel: :seeded]: success: set block device\n")
     expect(fs.statSync(path.join(dbdir, "block", ":seeded")).size).toBe(2 * MB)
 
-    const listing = (await ok("block")).split("\n")
-    expect(listing[0]).toMatch(/^host \[unikernel: :\]: block /)
-    expect([listing[0]!.replace("host [unikernel: :]: ", ""), ...listing.slice(1)].sort()).toEqual([
-      "",
-      "block [unikernel: :empty] size 1 MB active false",
-      "block [unikernel: :seeded] size 2 MB active false"
-    ])
+    // in the reference's order: its name trie is folded into a list by consing, so names come descending
+    expect(await ok("block")).toBe(
+      "host [unikernel: :]: block [unikernel: :seeded] size 2 MB active false\nblock [unikernel: :empty] size 1 MB active false\n"
+    )
     expect(await ok("block", "--name", "seeded")).toBe("host [unikernel: :seeded]: block [unikernel: :seeded] size 2 MB active false\n")
 
     // set-block from a file as large as the device; dump-block gives back exactly those bytes

@@ -37,8 +37,15 @@ export const requireBuilt = (names: ReadonlyArray<string>): void => {
   }
 }
 
+export interface StackOptions {
+  readonly env?: NodeJS.ProcessEnv
+  /** A command the daemons run through, such as `ip netns exec NS` (the client stays outside: Unix sockets are files). */
+  readonly wrap?: ReadonlyArray<string>
+}
+
 /** A stack on a fresh directory under the system temporary directory; nothing runs until `start`. */
-export const daemonStack = (prefix: string, env: NodeJS.ProcessEnv = process.env): DaemonStack => {
+export const daemonStack = (prefix: string, options: StackOptions = {}): DaemonStack => {
+  const env = options.env ?? process.env
   const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
   const tmpdir = path.join(root, "run")
   const dbdir = path.join(root, "db")
@@ -62,7 +69,7 @@ export const daemonStack = (prefix: string, env: NodeJS.ProcessEnv = process.env
     start: async (extra = {}) => {
       requireBuilt(STACK_DAEMONS)
       for (const name of STACK_DAEMONS) {
-        running.set(name, await startBuilt(builtBin(name), [...args[name], ...(extra[name] ?? [])], env))
+        running.set(name, await startBuilt(builtBin(name), [...args[name], ...(extra[name] ?? [])], env, options.wrap))
       }
     },
     daemon: (name) => {
