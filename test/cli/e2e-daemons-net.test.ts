@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { waitFor } from "../albatrossd/e2e-support.js"
 import { solo5Image } from "../fixtures/solo5-image.js"
 import { daemonStack } from "../support/daemon-stack.js"
-import { type ClientRun, type ClientStream, runBinary, streamBinary } from "./support/run-client.js"
 
 const ns = `alb-cli-${process.pid}`
 const bridge = "albclibr0"
@@ -22,11 +21,8 @@ const stack = daemonStack("albatross-client-net-", {
   wrap: ["ip", "netns", "exec", ns]
 })
 const { root, tmpdir } = stack
+const { client, shown } = stack
 let made = false
-const streams: Array<ClientStream> = []
-
-const client = (...args: Array<string>): Promise<ClientRun> => runBinary([...args, "--tmpdir", tmpdir], { TMPDIR: root })
-const shown = (r: ClientRun) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}\n${stack.logs()}`
 const taps = () => inNs("ip", "-o", "link", "show", "master", bridge)
 
 beforeAll(async () => {
@@ -45,7 +41,6 @@ beforeAll(async () => {
 }, 30_000)
 
 afterAll(async () => {
-  for (const s of streams) s.kill("SIGKILL")
   await stack.stop()
   if (made) execFileSync("ip", ["netns", "del", ns])
 }, 30_000)
@@ -73,8 +68,7 @@ describe("albatross-client against the built daemons in a network namespace", ()
     expect(info.stdout).toMatch(new RegExp(`\\nbridge service -> ${bridge} \\(mac [0-9a-f]{2}(:[0-9a-f]{2}){5}\\)\\n`))
 
     // statistics: the tap's counters come with the process figures
-    const stats = await streamBinary(["stats", "-n", "svc", "--tmpdir", tmpdir], { TMPDIR: root })
-    streams.push(stats)
+    const stats = await stack.streamClient("stats", "-n", "svc")
     await waitFor("a stats sample with the tap", () => /\nbridge service flags [0-9A-F]+ .* mtu 1500 .*\n/.test(stats.stdout()), 15_000).catch((e: Error) => {
       throw new Error(`${e.message}\n${stats.stdout()}${stats.stderr()}\n${stack.logs()}`)
     })

@@ -13,22 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { pidsMentioning, waitFor } from "../albatrossd/e2e-support.js"
 import { solo5Image } from "../fixtures/solo5-image.js"
 import { daemonStack } from "../support/daemon-stack.js"
-import { type ClientRun, type ClientStream, runBinary, streamBinary } from "./support/run-client.js"
 
 const stack = daemonStack("albatross-client-e2e-")
 const { root, tmpdir, dbdir } = stack
-/** Where the client writes dumps: its $TMPDIR. */
-const clientEnv = { TMPDIR: root }
-const streams: Array<ClientStream> = []
-
-const client = (...args: Array<string>): Promise<ClientRun> => runBinary([...args, "--tmpdir", tmpdir], clientEnv)
-const stream = async (...args: Array<string>): Promise<ClientStream> => {
-  const s = await streamBinary([...args, "--tmpdir", tmpdir], clientEnv)
-  streams.push(s)
-  return s
-}
-/** A failure message names the run, so that a broken step shows the client's and the daemons' output. */
-const shown = (r: ClientRun) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}\n${stack.logs()}`
+const { client, shown } = stack
+const stream = stack.streamClient
 const ok = async (...args: Array<string>): Promise<string> => {
   const r = await client(...args)
   expect(r.code, shown(r)).toBe(0)
@@ -54,7 +43,6 @@ beforeAll(async () => {
 }, 30_000)
 
 afterAll(async () => {
-  for (const s of streams) s.kill("SIGKILL")
   await stack.stop()
 }, 30_000)
 

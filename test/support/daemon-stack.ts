@@ -10,6 +10,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { builtBin, pidsMentioning, type RunningDaemon, startBuilt } from "../albatrossd/e2e-support.js"
+import { type ClientRun, type ClientStream, runBinary, streamBinary } from "../cli/support/run-client.js"
 import { installFakeTender } from "../fixtures/fake-tender/install.js"
 
 export const STACK_DAEMONS = ["albatross-console", "albatrossd", "albatross-stats"] as const
@@ -26,6 +27,12 @@ export interface DaemonStack {
   readonly daemon: (name: StackDaemon) => RunningDaemon
   /** Every daemon's stderr so far, for failure messages. */
   readonly logs: () => string
+  /** The built albatross-client with `--tmpdir` of this stack and this stack's root as its $TMPDIR (where dumps go). */
+  readonly client: (...args: ReadonlyArray<string>) => Promise<ClientRun>
+  /** The same, returning at once (console and stats streams); `stop` kills it if it still runs. */
+  readonly streamClient: (...args: ReadonlyArray<string>) => Promise<ClientStream>
+  /** A client run and the daemons' logs, as an assertion message. */
+  readonly shown: (run: ClientRun) => string
   readonly stop: () => Promise<void>
 }
 
@@ -53,6 +60,8 @@ export const daemonStack = (prefix: string, options: StackOptions = {}): DaemonS
   fs.mkdirSync(path.join(dbdir, "block"), { recursive: true })
   installFakeTender(dbdir, ["solo5-hvt"])
   const running = new Map<StackDaemon, RunningDaemon>()
+  const streams: Array<ClientStream> = []
+  const clientEnv = { TMPDIR: root }
 
   const args: Record<StackDaemon, ReadonlyArray<string>> = {
     "albatross-console": ["--tmpdir", tmpdir],
@@ -78,7 +87,15 @@ export const daemonStack = (prefix: string, options: StackOptions = {}): DaemonS
       return d
     },
     logs,
+    client: (...clientArgs) => runBinary([...clientArgs, "--tmpdir", tmpdir], clientEnv),
+    streamClient: async (...clientArgs) => {
+      const s = await streamBinary([...clientArgs, "--tmpdir", tmpdir], clientEnv)
+      streams.push(s)
+      return s
+    },
+    shown: (r) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}\n${logs()}`,
     stop: async () => {
+      for (const s of streams) s.kill("SIGKILL")
       for (const [, d] of [...running.entries()].reverse()) {
         d.child.kill("SIGTERM")
         const stopped = await Promise.race([d.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 5000))])
