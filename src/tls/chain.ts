@@ -31,13 +31,15 @@ const native = (cert: Certificate): crypto.X509Certificate => {
   return n
 }
 
-const checkTime = (cert: Certificate, now: Date): Effect.Effect<void, ChainError> => {
-  if (now.getTime() < cert.notBefore.getTime())
-    return Effect.fail(new ChainError({ message: `certificate ${label(cert)} is not yet valid (valid from ${cert.notBefore.toISOString()})` }))
-  if (now.getTime() > cert.notAfter.getTime())
-    return Effect.fail(new ChainError({ message: `certificate ${label(cert)} has expired (valid until ${cert.notAfter.toISOString()})` }))
+const checkValidity = (label: string, notBefore: Date, notAfter: Date, now: Date): Effect.Effect<void, ChainError> => {
+  if (now.getTime() < notBefore.getTime())
+    return Effect.fail(new ChainError({ message: `certificate ${label} is not yet valid (valid from ${notBefore.toISOString()})` }))
+  if (now.getTime() > notAfter.getTime())
+    return Effect.fail(new ChainError({ message: `certificate ${label} has expired (valid until ${notAfter.toISOString()})` }))
   return Effect.void
 }
+
+const checkTime = (cert: Certificate, now: Date): Effect.Effect<void, ChainError> => checkValidity(label(cert), cert.notBefore, cert.notAfter, now)
 
 const signedBy = (cert: Certificate, issuer: Certificate): Effect.Effect<boolean> =>
   Effect.sync(() => {
@@ -95,3 +97,31 @@ export const verifyChain = (
     }
     return yield* new ChainError({ message: "chain does not end at a trusted CA" })
   })
+
+/**
+ * The first step of `verifyChain` for a leaf held as a native certificate only (the TLS
+ * endpoint's fresh leaves, see leaf-fields.ts): within its validity, issued and signed by
+ * `issuer`, which must be allowed to sign certificates. `leafLabel` names the leaf in messages.
+ */
+export const verifyLeafIssuedBy = (
+  leaf: crypto.X509Certificate,
+  leafLabel: string,
+  issuer: Certificate,
+  now: Date = new Date()
+): Effect.Effect<void, ChainError> =>
+  Effect.gen(function* () {
+    yield* checkValidity(leafLabel, new Date(leaf.validFrom), new Date(leaf.validTo), now)
+    if (leaf.issuer !== native(issuer).subject)
+      return yield* new ChainError({ message: `certificate ${leafLabel} was not issued by the next one in the chain, ${label(issuer)}` })
+    yield* checkIssuerUsage(issuer)
+    let signed: boolean
+    try {
+      signed = leaf.verify(native(issuer).publicKey)
+    } catch {
+      signed = false
+    }
+    if (!signed) return yield* new ChainError({ message: `certificate ${leafLabel} has an invalid signature` })
+  })
+
+/** Whether `leaf` names `issuer` as its issuer (names only; nothing verified). */
+export const namesIssuer = (leaf: crypto.X509Certificate, issuer: Certificate): boolean => leaf.issuer === native(issuer).subject

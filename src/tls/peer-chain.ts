@@ -15,6 +15,7 @@ import { Name, parseLabel, parsePath, pathToString } from "../domain/name.js"
 import { isSmaller } from "../domain/policy-rules.js"
 import type { Policy } from "../domain/policy.js"
 import { certificateAlbatrossExtension, commonName, type Certificate } from "./certs.js"
+import type { LeafFields } from "./leaf-fields.js"
 
 /** Chains of this many certificates or more are refused. */
 export const MAX_CHAIN_LENGTH = 10
@@ -132,13 +133,20 @@ export const authorityOf = (chain: ReadonlyArray<Certificate>): Either.Either<Au
 export const authorityFromPath = (chain: ReadonlyArray<Certificate>): Either.Either<Authority, string> => {
   const [leaf, ...rest] = chain
   if (leaf === undefined) return Either.left("empty chain")
-  return Either.flatMap(extractPolicies([...rest].reverse()), ({ path, policies }) => {
-    const ext = certificateAlbatrossExtension(leaf)
+  return authorityFromLeaf({ commonName: commonName(leaf), albatrossExtension: certificateAlbatrossExtension(leaf) }, rest)
+}
+
+/**
+ * As `authorityFromPath`, with the leaf's fields read already (the endpoint reads them from
+ * the DER, see leaf-fields.ts) and its issuers up to the CA (`[intermediate_k, …, CA]`).
+ */
+export const authorityFromLeaf = (leaf: LeafFields, issuers: ReadonlyArray<Certificate>): Either.Either<Authority, string> =>
+  Either.flatMap(extractPolicies([...issuers].reverse()), ({ path, policies }) => {
+    const ext = leaf.albatrossExtension
     if (Option.isNone(ext)) return Either.left("leaf certificate does not contain an albatross extension")
     if (Either.isLeft(ext.value)) return Either.left("couldn't parse albatross extension")
     const { version, command } = ext.value.right
-    return Either.flatMap(leafName(path, commonName(leaf), command), (name) =>
+    return Either.flatMap(leafName(path, leaf.commonName, command), (name) =>
       allowedLeafCommand(command) ? Either.right({ adminPath: path, policies, name, version, command }) : Either.left("unexpected command")
     )
   })
-}

@@ -8,23 +8,28 @@
  * derive names and policies from verifies on its own (`verifyChain`): Node reports the peer
  * chain by issuer names, which need not be the path OpenSSL checked.
  */
+import type * as crypto from "node:crypto"
 import type * as tls from "node:tls"
 import { Effect, Either } from "effect"
 import { certificateFromDer, type Certificate } from "../../tls/certs.js"
-import { verifyChain } from "../../tls/chain.js"
-import { type Authority, authorityFromPath, MAX_CHAIN_LENGTH } from "../../tls/peer-chain.js"
+import { namesIssuer, verifyChain, verifyLeafIssuedBy } from "../../tls/chain.js"
+import { leafFieldsFromDer } from "../../tls/leaf-fields.js"
+import { type Authority, authorityFromLeaf, MAX_CHAIN_LENGTH } from "../../tls/peer-chain.js"
 
-/** The peer chain as Node links it (leaf first, then issuers, ending at our CA when trusted). */
-export const peerChainDer = (socket: tls.TLSSocket): Array<{ readonly der: Uint8Array; readonly fingerprint: string }> => {
-  const chain: Array<{ readonly der: Uint8Array; readonly fingerprint: string }> = []
-  let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true)
+/**
+ * The peer chain as Node links it (leaf first, then issuers by name, as the client sent them),
+ * from the native leaf. Node links these `issuerCertificate`s only for the first
+ * `getPeerX509Certificate()` of a connection (it consumes OpenSSL's peer chain), so the
+ * caller passes that very object.
+ */
+export const peerChain = (leaf: crypto.X509Certificate): Array<crypto.X509Certificate> => {
+  const chain: Array<crypto.X509Certificate> = []
   const seen = new Set<string>()
   // one more than the limit is enough to know the chain is too long
-  while (cert !== undefined && cert.raw !== undefined && chain.length <= MAX_CHAIN_LENGTH) {
+  for (let cert: crypto.X509Certificate | undefined = leaf; cert !== undefined && chain.length <= MAX_CHAIN_LENGTH; cert = cert.issuerCertificate) {
     if (seen.has(cert.fingerprint256)) break
     seen.add(cert.fingerprint256)
-    chain.push({ der: new Uint8Array(cert.raw), fingerprint: cert.fingerprint256 })
-    cert = cert.issuerCertificate
+    chain.push(cert)
   }
   return chain
 }
@@ -36,35 +41,51 @@ const remember = (fingerprint: string, cert: Certificate) => {
   parsed.set(fingerprint, cert)
 }
 
+/** The leaf's issuers as Node links them (`[intermediate_k, …]`, our CA last if sent along), CA certificates parsed once. */
+const linkedIssuers = (leaf: crypto.X509Certificate, caDer: Uint8Array): Either.Either<Array<Certificate>, string> => {
+  const chain = peerChain(leaf)
+  // counted as the client sent it, our CA (when sent along) not included
+  const last = chain[chain.length - 1]!
+  const sent = chain.length > 1 && last.raw.equals(caDer) ? chain.length - 1 : chain.length
+  if (sent >= MAX_CHAIN_LENGTH) return Either.left("certificate chain too long")
+  const issuers: Array<Certificate> = []
+  for (const native of chain.slice(1)) {
+    const fingerprint = native.fingerprint256
+    const cached = parsed.get(fingerprint)
+    if (cached !== undefined) {
+      issuers.push(cached)
+      continue
+    }
+    const cert = certificateFromDer(native.raw)
+    if (Either.isLeft(cert)) return Either.left(cert.left.message)
+    remember(fingerprint, cert.right)
+    issuers.push(cert.right)
+  }
+  return Either.right(issuers)
+}
+
 export const authorize = (socket: tls.TLSSocket, ca: Certificate, now: Date = new Date()): Effect.Effect<Authority, string> =>
   Effect.gen(function* () {
-    const ders = peerChainDer(socket)
-    if (ders.length === 0) return yield* Effect.fail("empty chain")
-    // counted as the client sent it: Node appends our CA from its store when the chain leads there
-    const caDer = new Uint8Array(ca.rawData)
-    const last = ders[ders.length - 1]!
-    const sent = ders.length > 1 && Buffer.from(last.der).equals(Buffer.from(caDer)) ? ders.length - 1 : ders.length
-    if (sent >= MAX_CHAIN_LENGTH) return yield* Effect.fail("certificate chain too long")
-    const chain: Array<Certificate> = []
-    for (let i = 0; i < ders.length; i++) {
-      const { der, fingerprint } = ders[i]!
-      // CA certificates come again and again: parsed once (leaves are fresh every time)
-      const cached = i > 0 ? parsed.get(fingerprint) : undefined
-      if (cached !== undefined) {
-        chain.push(cached)
-        continue
-      }
-      const cert = certificateFromDer(der)
-      if (Either.isLeft(cert)) return yield* Effect.fail(cert.left.message)
-      if (i > 0) remember(fingerprint, cert.right)
-      chain.push(cert.right)
-    }
-    const path = yield* Effect.mapError(verifyChain(chain, [ca], now), (e) => `certificate verification failed: ${e.message}`)
+    // the leaf as OpenSSL holds it (native, no parsing in JS); its CN and extension read from its DER
+    const leaf = socket.getPeerX509Certificate()
+    if (leaf === undefined) return yield* Effect.fail("empty chain")
+    const fields = yield* leafFieldsFromDer(leaf.raw)
+    const label = fields.commonName ?? leaf.subject
+    // the common case, a leaf issued by our CA, needs nothing else from the peer chain (and
+    // spares Node's getPeerCertificate(true), which builds an object for every certificate)
+    const issuers = namesIssuer(leaf, ca) ? [ca] : yield* linkedIssuers(leaf, Buffer.from(ca.rawData))
+    const first = issuers[0]
+    if (first === undefined)
+      return yield* Effect.fail(`certificate verification failed: certificate ${label} is not signed by a trusted CA (issuer ${leaf.issuer})`)
+    const path = yield* Effect.mapError(
+      Effect.zipRight(verifyLeafIssuedBy(leaf, label, first, now), verifyChain(issuers, [ca], now)),
+      (e) => `certificate verification failed: ${e.message}`
+    )
     // OpenSSL's verdict as well (it also checked that the client holds the leaf's key)
     if (!socket.authorized) {
       const reason: unknown = socket.authorizationError
       return yield* Effect.fail(`certificate verification failed: ${reason instanceof Error ? reason.message : String(reason)}`)
     }
     // the length was checked above, on the chain as sent; the path holds the CA in addition
-    return yield* authorityFromPath(path)
+    return yield* authorityFromLeaf(fields, path)
   })
