@@ -29,6 +29,13 @@ export interface EndpointOptions {
   readonly maxFrame?: number
 }
 
+/**
+ * Pending connections the kernel queues for us. The reference's 10 drops SYNs as soon as a few
+ * dozen clients connect at once (each then waits a second for the retransmission); sessions
+ * are bounded by `maxSessions` either way.
+ */
+const LISTEN_BACKLOG = 128
+
 export const DEFAULTS = {
   maxSessions: 256,
   handshakeTimeout: Duration.seconds(10),
@@ -121,7 +128,7 @@ const serveListening = (
     const listen = options.listen
     const start = (done: () => void) =>
       listen._tag === "Tcp"
-        ? server.listen({ host: listen.ip, port: listen.port, backlog: 10, ipv6Only: false }, done)
+        ? server.listen({ host: listen.ip, port: listen.port, backlog: LISTEN_BACKLOG, ipv6Only: false }, done)
         : server.listen({ fd: fd! }, done)
     yield* Effect.async<void, EndpointError>((resume) => {
       const onError = (e: Error) => resume(Effect.fail(new EndpointError({ message: `couldn't listen: ${e.message}` })))
