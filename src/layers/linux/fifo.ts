@@ -1,5 +1,6 @@
 /**
- * Fifo on a POSIX host. Node has no mkfifo(2) binding, so the FIFO is made by the `mkfifo`
+ * Fifo on a POSIX host. Node has no mkfifo(2) binding. The live layer asks a long-lived perl
+ * helper (`mkfifo-helper.ts`: no process per FIFO); without perl, the FIFO is made by the `mkfifo`
  * utility (coreutils on Linux, base system on FreeBSD) run through the CommandRunner:
  * `mkfifo -m 0640 <path>` sets exactly 0640 regardless of the umask (both implementations
  * apply -m without the umask), which is what the reference achieves by lowering its umask
@@ -8,6 +9,7 @@
  */
 import { rm, stat } from "node:fs/promises"
 import { Effect, Layer } from "effect"
+import { HelperUnavailable, makeMkfifoHelper, type MkfifoHelper, errnoNumberText } from "./mkfifo-helper.js"
 import { CommandRunner, type CommandRunnerService } from "../../services/command-runner.js"
 import { Fifo, FifoError, type FifoService } from "../../services/fifo.js"
 import { errnoText } from "./errno-text.js"
@@ -21,17 +23,23 @@ export const mkfifoErrnoText = (stderr: string): string => {
   return i < 0 ? line : line.slice(i + 2)
 }
 
+const existingFifo = (path: string) =>
+  Effect.gen(function* () {
+    const existing = yield* Effect.promise(() =>
+      stat(path).then(
+        (s) => (s.isFIFO() ? "fifo" : "other"),
+        () => "absent" as const
+      )
+    )
+    if (existing === "other") return yield* new FifoError({ message: `file ${path} exists and is not a fifo` })
+    return existing === "fifo"
+  })
+
+/** With the `mkfifo` utility: a process per FIFO. */
 export const makePosixFifo = (runner: CommandRunnerService): FifoService => ({
   create: (path) =>
     Effect.gen(function* () {
-      const existing = yield* Effect.promise(() =>
-        stat(path).then(
-          (s) => (s.isFIFO() ? "fifo" : "other"),
-          () => "absent" as const
-        )
-      )
-      if (existing === "fifo") return
-      if (existing === "other") return yield* new FifoError({ message: `file ${path} exists and is not a fifo` })
+      if (yield* existingFifo(path)) return
       const result = yield* Effect.mapError(
         runner.run(["mkfifo", "-m", FIFO_MODE, path]),
         (e) => new FifoError({ message: `file ${path} error in mkfifo: ${e.message}` })
@@ -47,4 +55,28 @@ export const makePosixFifo = (runner: CommandRunnerService): FifoService => ({
     })
 })
 
-export const FifoLive: Layer.Layer<Fifo, never, CommandRunner> = Layer.effect(Fifo, Effect.map(CommandRunner, makePosixFifo))
+/** With the perl helper; the utility when the helper is unavailable (no perl, or it died). */
+export const makeHelperFifo = (helper: MkfifoHelper, fallback: FifoService): FifoService => ({
+  create: (path) =>
+    Effect.gen(function* () {
+      if (yield* existingFifo(path)) return
+      const errno = yield* Effect.promise(() =>
+        helper.mkfifo(path).catch((e: unknown) => {
+          if (e instanceof HelperUnavailable) return undefined
+          throw e
+        })
+      )
+      if (errno === undefined) return yield* fallback.create(path)
+      if (errno !== 0) return yield* new FifoError({ message: `file ${path} error in mkfifo: ${errnoNumberText(errno)}` })
+    }),
+  remove: fallback.remove
+})
+
+export const FifoLive: Layer.Layer<Fifo, never, CommandRunner> = Layer.scoped(
+  Fifo,
+  Effect.gen(function* () {
+    const runner = yield* CommandRunner
+    const helper = yield* Effect.acquireRelease(Effect.sync(() => makeMkfifoHelper()), (h) => Effect.sync(() => h.close()))
+    return makeHelperFifo(helper, makePosixFifo(runner))
+  })
+)
