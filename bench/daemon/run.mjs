@@ -5,7 +5,7 @@
 // Figures: create and destroy latency with 0 and with 200 unikernels running (client side,
 // p50/p99); info latency with 200 and 1,000 running; daemon RSS with 200 and 1,000 running;
 // restore time of a 200- and a 1,000-unikernel state file (daemon start until all run).
-// Knobs (environment): ITER=50 BIG=1000 DEBUG=1.
+// Knobs (environment): ITER=50 BIG=1000 DEBUG=1, DIST=<a dist/ directory> to compare builds.
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, "../..")
-const dist = path.join(root, "dist")
+const dist = process.env.DIST ?? path.join(root, "dist")
 const { encodeWireSync, decodeWireSync } = await import(path.join(dist, "wire/index.js"))
 const { encodeFrame } = await import(path.join(dist, "wire/framing.js"))
 const { Name } = await import(path.join(dist, "domain/name.js"))

@@ -57,7 +57,8 @@ describe("albatrossd unikernel commands", () => {
       expect(yield* t.say("web", create(two))).toBe("failure:could not create unikernel: console failed (too many)")
       expect(t.fake.taps.size).toBe(0)
       expect(t.fake.files.size).toBe(0)
-      expect(t.fake.state()).toBeUndefined()
+      // the state listing a create is written during its spawn; a failed create writes it again without
+      expect(t.fake.state()?.unikernels ?? []).toEqual([])
       t.console.refuse = undefined
       expect(yield* t.say("web", create(two))).toBe("success:created unikernel")
     }))

@@ -5,13 +5,15 @@
  * FIFO, taps) is released again when a later step fails, and the reply names the step that
  * failed (a failed spawn says so, instead of "console failed").
  */
-import { Data, Effect, Either } from "effect"
+import { Data, Effect, Either, Fiber } from "effect"
 import { deriveMac } from "../../domain/mac.js"
 import type { Name } from "../../domain/name.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
 import { bhyveArgv, bhyveDisk0, bhyveVmName, checkBhyveDeviceOrder, solo5Argv } from "../../services/tender-argv.js"
 import { fifoPath, imagePath, type TapAssignment } from "./cmdline.js"
-import { type Daemon, dumpState, nameKey, type Running } from "./daemon.js"
+import type { PersistedState } from "../../domain/wire.js"
+import { preOrder } from "./accounting.js"
+import { type Daemon, dumpState, nameKey, persistedState, type Running } from "./daemon.js"
 import type { HostError } from "./host.js"
 
 export class CreateError extends Data.TaggedError("CreateError")<{ readonly message: string }> {}
@@ -21,11 +23,30 @@ const consoleQuota = (d: Daemon, name: Name): bigint => d.acc.consoleQuota(name)
 const fail = (message: string) => Effect.fail(new CreateError({ message }))
 const hostFail = (e: HostError) => new CreateError({ message: e.message })
 
+/** The persisted state as it will be once `name` runs `config`: what a create persists. */
+const stateWith = (d: Daemon, name: Name, config: UnikernelConfig): PersistedState => {
+  const now = persistedState(d)
+  const key = nameKey(name)
+  const unikernels = [...now.unikernels.filter((u) => nameKey(u.name) !== key), { name, config }]
+  return { ...now, unikernels: unikernels.sort((a, b) => preOrder(a.name.key(), b.name.key())) }
+}
+
 /**
- * Spec §4.5 steps 1-6: checks, host preparation, console, spawn, accounting. Does not dump
- * and does not start supervision (the caller decides both).
+ * Spec §4.5 steps 1-6: checks, host preparation, console, spawn, accounting. Does not start
+ * supervision (the caller does, under the same lock hold).
+ *
+ * With `persist`, the state file that lists the new unikernel is written while the host is
+ * prepared and the tender spawned (the write and its fsyncs take about as long as those steps),
+ * and this completes only once it is on disk, so the caller's reply still follows durability.
+ * It starts after the checks, so a refused create writes nothing; a create that fails later
+ * writes the state again without it (and waits for that) before failing.
  */
-export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): Effect.Effect<Running, CreateError> =>
+export const spawnUnikernel = (
+  d: Daemon,
+  name: Name,
+  config: UnikernelConfig,
+  persist = false
+): Effect.Effect<Running, CreateError> =>
   Effect.gen(function* () {
     if (d.acc.hasUnikernel(name)) return yield* fail("Unikernel with same name is already running")
     const refused = d.acc.checkUnikernel(name, config)
@@ -46,17 +67,29 @@ export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): 
     const logged = (what: string, e: Effect.Effect<void, HostError>) =>
       e.pipe(Effect.catchAll((err) => Effect.logError(`cleaning up ${name.toString()}: ${what}: ${err.message}`)))
 
+    // the early state write (see above), awaited before success and before failure
+    let dumping: Fiber.RuntimeFiber<void> | undefined
+
     const steps = Effect.gen(function* () {
       const vm = bhyve ? bhyveVmName(Math.random()) : undefined
       const checked = bhyve
         ? { image: new Uint8Array(), digest: new TextEncoder().encode(vm), tender: "bhyve" }
         : yield* Effect.mapError(d.host.checkImage(name, config), hostFail)
+      // spec §5.2: the bridges of a Solo5 unikernel must exist before anything else is made
+      if (!bhyve) for (const b of config.bridges) yield* Effect.mapError(d.host.checkBridge(b.bridge ?? b.netif), hostFail)
+      if (persist && !d.shuttingDown) {
+        const state = stateWith(d, name, config)
+        dumping = yield* Effect.fork(
+          d.host.writeState(state).pipe(Effect.catchAll((e) => Effect.logError(`failed to write state: ${e.message}`)))
+        )
+      }
+      // the image is written while the FIFO and the console are set up; the spawn waits for it
+      let imageWritten: Fiber.RuntimeFiber<void, CreateError> | undefined
       if (!bhyve) {
         const image = imagePath(d.options.tmpdir, name)
-        yield* Effect.mapError(d.host.writeImage(image, checked.image), hostFail)
-        made.push(logged("image", d.host.removeFile(image)))
-        // spec §5.2: the bridges of a Solo5 unikernel must exist before anything else is made
-        for (const b of config.bridges) yield* Effect.mapError(d.host.checkBridge(b.bridge ?? b.netif), hostFail)
+        const writing = yield* Effect.fork(Effect.mapError(d.host.writeImage(image, checked.image), hostFail))
+        imageWritten = writing
+        made.push(Effect.zipRight(Fiber.await(writing), logged("image", d.host.removeFile(image))))
       }
       const fifo = fifoPath(d.options.tmpdir, name)
       yield* Effect.mapError(d.host.createFifo(fifo), hostFail)
@@ -75,6 +108,7 @@ export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): 
       const again = d.acc.checkUnikernel(name, config)
       if (again !== undefined) return yield* fail(again)
       let argv: ReadonlyArray<string>
+      if (imageWritten !== undefined) yield* Fiber.join(imageWritten)
       if (vm !== undefined) {
         const disk0 = bhyveDisk0(config)
         if (Either.isLeft(disk0)) return yield* fail(disk0.left)
@@ -109,11 +143,16 @@ export const spawnUnikernel = (d: Daemon, name: Name, config: UnikernelConfig): 
       }
       yield* Effect.logInfo(`created ${name.display()}: ${argv.join(" ")}`)
       yield* d.stats.add({ name, vmmdev: vmmDevice(d, running), pid: process.pid, taps: taps.map((t) => ({ bridge: t.netif, tap: t.tap })) })
+      if (dumping !== undefined) yield* Fiber.join(dumping)
       return running
     })
+    // a failed create must not stay persisted: wait for the early write, then write without it
+    const unpersist = Effect.suspend(() =>
+      dumping === undefined ? Effect.void : Effect.zipRight(Fiber.await(dumping), dumpState(d))
+    )
     // a defect in a host operation fails this create only, never the daemon
     const guarded = Effect.catchAllDefect(steps, (defect) => Effect.fail(new CreateError({ message: `could not create unikernel: internal error: ${String(defect)}` })))
-    return yield* guarded.pipe(Effect.onError(() => undo))
+    return yield* guarded.pipe(Effect.onError(() => Effect.zipRight(undo, unpersist)))
   })
 
 /**

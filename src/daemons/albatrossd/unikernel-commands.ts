@@ -25,10 +25,10 @@ const createLocked = (d: Daemon, name: Name, config: UnikernelConfig, persist = 
     d,
     // a client going away must not leave a spawned tender without its supervisor
     Effect.uninterruptible(Effect.gen(function* () {
-      const r = yield* Effect.either(spawnUnikernel(d, name, config))
+      // with `persist`, this completes once the state listing it is on disk (written during the spawn)
+      const r = yield* Effect.either(spawnUnikernel(d, name, config, persist))
       if (r._tag === "Left") return err(r.left.message)
       yield* startSupervision(d, r.right)
-      if (persist) yield* dumpState(d)
       return okString("created unikernel")
     }))
   )
