@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /** albatrossd: the privileged daemon that runs unikernels (spec §4). */
 import { Command, ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+// the module paths, not the package index: the index loads every Node platform module (HTTP
+// client and server, undici, workers), about 30 MB of RSS the daemon never uses
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { versionText } from "../cli/version.js"
 import { albatrossdCommand } from "../daemons/albatrossd/cli.js"
