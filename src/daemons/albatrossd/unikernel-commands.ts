@@ -1,6 +1,6 @@
 /** The unikernel commands of spec §4.4: create, force-create, restart, destroy, info, get. */
 import * as zlib from "node:zlib"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import type { Name } from "../../domain/name.js"
 import { applyArguments } from "../../domain/unikernel-rules.js"
 import type { NamedUnikernelInfo } from "../../domain/reply.js"
@@ -68,14 +68,17 @@ export const destroy = (d: Daemon, name: Name): Effect.Effect<Outcome> =>
     const key = nameKey(name)
     const sup = d.supervised.get(key)
     if (sup === undefined || sup.running === undefined) return yield* destroyIdle(d, name, true)
-    yield* stopSupervision(d, key)
-    yield* locked(
+    // the state without it is written while the tender is stopped (the reference writes it after
+    // the exit): the reply still waits for both, and its resources stay accounted until the exit
+    const dumping = yield* locked(
       d,
       Effect.suspend(() => {
         if (d.supervised.get(key) === sup) d.supervised.delete(key)
-        return dumpState(d)
+        return Effect.fork(dumpState(d))
       })
     )
+    yield* stopSupervision(d, key)
+    yield* Fiber.join(dumping)
     return okString("destroyed unikernel")
   })
 
