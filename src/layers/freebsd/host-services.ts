@@ -4,7 +4,7 @@ import { CommandRunner, type CommandRunnerService } from "../../services/command
 import { HostPaths, type HostPathsConfig } from "../../services/host-paths.js"
 import { BlocksLive } from "../linux/blocks.js"
 import { nodeCommandRunner } from "../linux/command-runner.js"
-import { FifoLive } from "../linux/fifo.js"
+import { FifoLive } from "./fifo.js"
 import type { HostServices } from "../linux/host-services.js"
 import { ImageLive } from "../linux/image.js"
 import { StateStoreLive } from "../linux/state-store.js"

@@ -80,3 +80,6 @@ export const FifoLive: Layer.Layer<Fifo, never, CommandRunner> = Layer.scoped(
     return makeHelperFifo(helper, makePosixFifo(runner))
   })
 )
+
+/** With the `mkfifo` utility only (FreeBSD: perl is not in its base system). */
+export const FifoUtilityLive: Layer.Layer<Fifo, never, CommandRunner> = Layer.effect(Fifo, Effect.map(CommandRunner, makePosixFifo))
