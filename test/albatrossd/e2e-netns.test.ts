@@ -10,6 +10,7 @@ import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { installFakeTender } from "../fixtures/fake-tender/install.js"
 import { solo5Image } from "../fixtures/solo5-image.js"
+import { addNamespaceWithBridge, inNamespace } from "../support/netns.js"
 import { config, replyText } from "./support.js"
 import { type ConsoleStandIn, pidsMentioning, request, requireBuild, type RunningDaemon, startConsole, startDaemon, waitFor } from "./e2e-support.js"
 
@@ -17,7 +18,7 @@ const ns = `alb-d-${process.pid}`
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "albatrossd-netns-"))
 const tmpdir = path.join(root, "run")
 const dbdir = path.join(root, "db")
-const inNs = (...argv: Array<string>) => execFileSync("ip", ["netns", "exec", ns, ...argv], { encoding: "utf8" })
+const inNs = (...argv: Array<string>) => inNamespace(ns, ...argv)
 
 let consolePeer: ConsoleStandIn | undefined
 let daemon: RunningDaemon | undefined
@@ -33,16 +34,7 @@ afterAll(async () => {
 describe("albatrossd end to end with real taps (root, network namespace)", () => {
   it("creates a tap on the bridge for the unikernel and removes it on destroy", { timeout: 60000 }, async () => {
     requireBuild()
-    if (process.getuid?.() !== 0) throw new Error("this test needs root (it creates a network namespace, a bridge and taps)")
-    try {
-      execFileSync("ip", ["-V"])
-    } catch {
-      throw new Error("this test needs the `ip` tool (iproute2)")
-    }
-    execFileSync("ip", ["netns", "add", ns])
-    made = true
-    inNs("ip", "link", "add", "albbr0", "type", "bridge")
-    inNs("ip", "link", "set", "albbr0", "up")
+    made = addNamespaceWithBridge(ns, "albbr0")
 
     for (const d of ["util", "fifo"]) fs.mkdirSync(path.join(tmpdir, d), { recursive: true })
     fs.mkdirSync(path.join(dbdir, "block"), { recursive: true })

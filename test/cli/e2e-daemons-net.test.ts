@@ -12,10 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { waitFor } from "../albatrossd/e2e-support.js"
 import { solo5Image } from "../fixtures/solo5-image.js"
 import { daemonStack } from "../support/daemon-stack.js"
+import { addNamespaceWithBridge, inNamespace } from "../support/netns.js"
 
 const ns = `alb-cli-${process.pid}`
 const bridge = "albclibr0"
-const inNs = (...argv: Array<string>) => execFileSync("ip", ["netns", "exec", ns, ...argv], { encoding: "utf8" })
+const inNs = (...argv: Array<string>) => inNamespace(ns, ...argv)
 const stack = daemonStack("albatross-client-net-", {
   env: { ...process.env, FAKE_TENDER_CHECK_TAPS: "1" },
   wrap: ["ip", "netns", "exec", ns]
@@ -26,16 +27,7 @@ let made = false
 const taps = () => inNs("ip", "-o", "link", "show", "master", bridge)
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error("this test needs root (it creates a network namespace, a bridge and taps)")
-  try {
-    execFileSync("ip", ["-V"])
-  } catch {
-    throw new Error("this test needs the `ip` tool (iproute2)")
-  }
-  execFileSync("ip", ["netns", "add", ns])
-  made = true
-  inNs("ip", "link", "add", bridge, "type", "bridge")
-  inNs("ip", "link", "set", bridge, "up")
+  made = addNamespaceWithBridge(ns, bridge)
   await stack.start()
   fs.writeFileSync(path.join(root, "net.hvt"), solo5Image({ devices: [{ kind: "net", name: "service" }] }))
 }, 30_000)
