@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // end-to-end suites start real daemons on sockets and namespaces of their own;
     // files run in parallel processes, tests inside one file sequentially
-    pool: "forks"
+    pool: "forks",
+    globalSetup: ["test/global-tmpdir.ts"]
   }
 })
