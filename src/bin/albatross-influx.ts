@@ -4,11 +4,12 @@ import { Command, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { versionText } from "../cli/version.js"
+import { foldVerboseFlags } from "../logging/argv.js"
 import { InfluxUsageError, influxCommand } from "../daemons/influx/cli.js"
 
 process.on("SIGPIPE", () => {})
 
-Command.run(influxCommand, { name: "albatross-influx", version: versionText() })(process.argv).pipe(
+Command.run(influxCommand, { name: "albatross-influx", version: versionText() })(foldVerboseFlags(process.argv)).pipe(
   Effect.catchAll((e) =>
     Effect.sync(() => {
       if (e instanceof InfluxUsageError) {

@@ -4,12 +4,13 @@ import { Command, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { versionText } from "../cli/version.js"
+import { foldVerboseFlags } from "../logging/argv.js"
 import { statsCommand } from "../daemons/stats/cli.js"
 
 // a subscriber that goes away must not kill the daemon
 process.on("SIGPIPE", () => {})
 
-Command.run(statsCommand, { name: "albatross-stats", version: versionText() })(process.argv).pipe(
+Command.run(statsCommand, { name: "albatross-stats", version: versionText() })(foldVerboseFlags(process.argv)).pipe(
   Effect.catchAll((e) =>
     Effect.sync(() => {
       // @effect/cli has printed validation errors already; the daemon logged its own failure

@@ -4,12 +4,13 @@ import { Command, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { versionText } from "../cli/version.js"
+import { foldVerboseFlags } from "../logging/argv.js"
 import { endpointCommand } from "../daemons/tls-endpoint/cli.js"
 
 // a client that goes away must not kill the endpoint
 process.on("SIGPIPE", () => {})
 
-Command.run(endpointCommand, { name: "albatross-tls-endpoint", version: versionText() })(process.argv).pipe(
+Command.run(endpointCommand, { name: "albatross-tls-endpoint", version: versionText() })(foldVerboseFlags(process.argv)).pipe(
   Effect.catchAll((e) =>
     Effect.sync(() => {
       process.exitCode = ValidationError.isValidationError(e) ? 124 : 1

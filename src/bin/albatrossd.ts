@@ -7,13 +7,14 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { versionText } from "../cli/version.js"
+import { foldVerboseFlags } from "../logging/argv.js"
 import { albatrossdCommand } from "../daemons/albatrossd/cli.js"
 
 // a client that goes away must not kill the daemon
 process.on("SIGPIPE", () => {})
 
 // SIGTERM (and SIGINT) interrupt the main fiber: every unikernel is stopped, the state file is kept
-Command.run(albatrossdCommand, { name: "albatrossd", version: versionText() })(process.argv).pipe(
+Command.run(albatrossdCommand, { name: "albatrossd", version: versionText() })(foldVerboseFlags(process.argv)).pipe(
   Effect.catchAll((e) =>
     Effect.sync(() => {
       process.exitCode = ValidationError.isValidationError(e) ? 124 : 1

@@ -8,7 +8,8 @@ import { HostServicesLinux } from "../../layers/linux/host-services.js"
 import { HostFacts } from "../../services/host-facts.js"
 import { MAX_FRAME_DEFAULT } from "../../wire/framing.js"
 import { parseHostPort } from "../influx/endpoint.js"
-import { daemonLogger } from "../stats/log.js"
+import { loggingLayer } from "../../logging/logger.js"
+import { loggingOptions } from "../../logging/options.js"
 import { Host } from "./host.js"
 import { hostFromServices } from "./host-live.js"
 import { DEFAULT_RESTART_LIMITS, type DaemonOptions } from "./options.js"
@@ -75,8 +76,6 @@ const stopTimeout = Options.float("stop-timeout").pipe(
   Options.filterMap(positive("timeout"), "stop-timeout must be positive"),
   Options.withDescription("Seconds a tender may take to exit after SIGTERM before it gets SIGKILL")
 )
-const verbose = Options.boolean("verbose").pipe(Options.withAlias("v"), Options.withDescription("Log debug messages"))
-const quiet = Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("Log errors only"))
 
 /** The host services for this OS, then the checks of spec §4.2 step 3 (required tools). */
 const hostLayer = (tmp: string, db: string) => {
@@ -107,8 +106,7 @@ export const albatrossdCommand = Command.make(
     maxFrame,
     readTimeout,
     stopTimeout,
-    verbose,
-    quiet
+    ...loggingOptions
   },
   (o) =>
     Effect.gen(function* () {
@@ -144,6 +142,6 @@ export const albatrossdCommand = Command.make(
       return yield* Effect.provide(runDaemon(options), hostLayer(options.tmpdir, options.dbdir))
     }).pipe(
       Effect.tapError((e) => Effect.logError(e.message)),
-      Effect.provide(daemonLogger("albatrossd", o.verbose, o.quiet))
+      Effect.provide(loggingLayer("albatrossd", o))
     )
 ).pipe(Command.withDescription("Albatross daemon: creates, supervises, restarts and persists unikernels"))

@@ -3,7 +3,8 @@ import { Command, Options } from "@effect/cli"
 import { Data, Effect, Either, Layer, Option } from "effect"
 import { linuxConsoleFifoLayer } from "../../layers/linux/console-fifo.js"
 import { parseHostPort } from "../influx/endpoint.js"
-import { daemonLogger } from "../stats/log.js"
+import { loggingLayer } from "../../logging/logger.js"
+import { loggingOptions } from "../../logging/options.js"
 import { defaultTmpdir } from "../stats/cli.js"
 import { runConsoleDaemon } from "./main.js"
 
@@ -23,14 +24,12 @@ const influx = Options.text("influx").pipe(
   Options.optional,
   Options.withDescription("HOST[:PORT] of an Influx line-protocol listener (accepted; self-metrics are not reported yet)")
 )
-const verbose = Options.boolean("verbose").pipe(Options.withAlias("v"), Options.withDescription("Log debug messages"))
-const quiet = Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("Log errors only"))
 
 class StartError extends Data.TaggedError("StartError")<{ readonly message: string }> {}
 
 export const consoleCommand = Command.make(
   "albatross-console",
-  { tmpdir, maxSubscribers, systemd, influx, verbose, quiet },
+  { tmpdir, maxSubscribers, systemd, influx, ...loggingOptions },
   (o) =>
     Effect.gen(function* () {
       if (Option.isSome(o.influx)) {
@@ -41,6 +40,6 @@ export const consoleCommand = Command.make(
       yield* runConsoleDaemon({ tmpdir: o.tmpdir, maxSubscribers: o.maxSubscribers, systemdSocketActivation: o.systemd })
     }).pipe(
       Effect.tapError((e) => Effect.logError(e.message)),
-      Effect.provide(Layer.merge(linuxConsoleFifoLayer, daemonLogger("albatross-console", o.verbose, o.quiet)))
+      Effect.provide(Layer.merge(linuxConsoleFifoLayer, loggingLayer("albatross-console", o)))
     )
 ).pipe(Command.withDescription("Albatross console: keeps the last 1024 console lines of each unikernel and streams them to subscribers"))

@@ -2,8 +2,9 @@
 import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Effect, Either, Option } from "effect"
 import { Name } from "../../domain/name.js"
-import { daemonLogger } from "../stats/log.js"
-import { colorOption, quietOption, tmpdirOption, verboseOption, verbosityOption } from "../stats/cli.js"
+import { loggingLayer } from "../../logging/logger.js"
+import { loggingOptions } from "../../logging/options.js"
+import { tmpdirOption } from "../stats/cli.js"
 import { runInflux } from "./client.js"
 import { parseHostPort } from "./endpoint.js"
 import { httpWriter, tcpWriter, type LineWriter } from "./writer.js"
@@ -65,17 +66,14 @@ export const influxCommand = Command.make(
     name,
     noDropPath,
     tmpdir: tmpdirOption,
-    verbose: verboseOption,
-    quiet: quietOption,
-    verbosity: verbosityOption,
-    color: colorOption
+    ...loggingOptions
   },
   (o) =>
     Either.match(chooseWriter(o.influx, o.influxUrl, o.influxToken), {
       onLeft: (message) => Effect.fail(new InfluxUsageError(message)),
       onRight: (writer) =>
         runInflux({ tmpdir: o.tmpdir, name: o.name, noDropPath: o.noDropPath, writer }).pipe(
-          Effect.provide((daemonLogger("albatross-influx", o.verbose, o.quiet, Option.getOrUndefined(o.verbosity))))
+          Effect.provide(loggingLayer("albatross-influx", o))
         )
     })
 ).pipe(Command.withDescription("Albatross Influx connector: pushes the statistics of albatross-stats to InfluxDB"))

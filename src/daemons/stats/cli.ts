@@ -7,7 +7,8 @@ import { freebsdVmmStatsLayer } from "../../layers/freebsd/vmm-stats.js"
 import { linuxInterfaceStatsLayer } from "../../layers/linux/interface-stats.js"
 import { linuxProcessStatsLayer } from "../../layers/linux/process-stats.js"
 import { linuxVmmStatsLayer } from "../../layers/linux/vmm-stats.js"
-import { daemonLogger } from "./log.js"
+import { loggingLayer } from "../../logging/logger.js"
+import { loggingOptions } from "../../logging/options.js"
 import { runStatsDaemon } from "./main.js"
 
 export const defaultTmpdir = (): string => (process.platform === "linux" ? "/run/albatross" : "/var/run/albatross")
@@ -21,17 +22,6 @@ export const hostSources = () =>
 export const tmpdirOption = Options.directory("tmpdir", { exists: "yes" }).pipe(
   Options.withDefault(defaultTmpdir()),
   Options.withDescription("Runtime directory (sockets are in <tmpdir>/util/)")
-)
-export const verboseOption = Options.boolean("verbose").pipe(Options.withAlias("v"), Options.withDescription("Log debug messages"))
-export const quietOption = Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("Log errors only"))
-export const verbosityOption = Options.choice("verbosity", ["quiet", "error", "warning", "info", "debug"]).pipe(
-  Options.optional,
-  Options.withDescription("Log level (overrides -v and -q)")
-)
-/** Accepted for command-line compatibility; the logs are plain text. */
-export const colorOption = Options.choice("color", ["auto", "always", "never"]).pipe(
-  Options.optional,
-  Options.withDescription("Accepted for compatibility; logs are never colored")
 )
 
 const interval = Options.float("interval").pipe(
@@ -51,10 +41,7 @@ export const statsCommand = Command.make(
     tmpdir: tmpdirOption,
     gatherBhyve,
     systemd,
-    verbose: verboseOption,
-    quiet: quietOption,
-    verbosity: verbosityOption,
-    color: colorOption
+    ...loggingOptions
   },
   (o) =>
     runStatsDaemon({
@@ -64,6 +51,6 @@ export const statsCommand = Command.make(
       systemdSocketActivation: o.systemd
     }).pipe(
       Effect.tapError((e) => Effect.logError(e.message)),
-      Effect.provide(Layer.merge(hostSources(), daemonLogger("albatross-stats", o.verbose, o.quiet, Option.getOrUndefined(o.verbosity))))
+      Effect.provide(Layer.merge(hostSources(), loggingLayer("albatross-stats", o)))
     )
 ).pipe(Command.withDescription("Statistics collection of unikernels"))

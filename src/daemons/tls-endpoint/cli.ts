@@ -1,8 +1,10 @@
 /** Command line of albatross-tls-endpoint (spec §10.1). */
 import { Args, Command, Options } from "@effect/cli"
 import { Duration, Effect, Option } from "effect"
-import { daemonLogger } from "../stats/log.js"
-import { defaultTmpdir, quietOption, tmpdirOption, verboseOption } from "../stats/cli.js"
+import { isSilent } from "../../logging/level.js"
+import { loggingLayer } from "../../logging/logger.js"
+import { loggingOptions } from "../../logging/options.js"
+import { defaultTmpdir, tmpdirOption } from "../stats/cli.js"
 import { DEFAULTS, EndpointError, runEndpoint } from "./main.js"
 
 const ca = Args.file({ name: "CA", exists: "yes" }).pipe(Args.withDescription("The CA certificate (exactly one) client chains must lead to"))
@@ -12,7 +14,7 @@ const key = Args.file({ name: "KEY", exists: "yes" }).pipe(Args.withDescription(
 const ip = Options.text("ip").pipe(Options.withDefault("::"), Options.withDescription("Address to listen on (:: = all, IPv4 and IPv6)"))
 const port = Options.integer("port").pipe(Options.optional, Options.withDescription("TCP port to listen on (default 1025)"))
 const systemd = Options.boolean("systemd-socket-activation").pipe(Options.withDescription("Take the listening socket from systemd (fd 3)"))
-const inetd = Options.boolean("inetd").pipe(Options.withDescription("Serve one session on stdin (started by inetd); requires -q"))
+const inetd = Options.boolean("inetd").pipe(Options.withDescription("Serve one session on stdin (started by inetd); requires --syslog or -q"))
 const positive = (name: string, fallback: number, description: string) =>
   Options.integer(name).pipe(
     Options.withDefault(fallback),
@@ -29,14 +31,14 @@ const idleTimeout = positive("idle-timeout", Duration.toSeconds(DEFAULTS.idleTim
 
 export const endpointCommand = Command.make(
   "albatross-tls-endpoint",
-  { ca, cert, key, ip, port, systemd, inetd, tmpdir: tmpdirOption, maxSessions, handshakeTimeout, idleTimeout, verbose: verboseOption, quiet: quietOption },
+  { ca, cert, key, ip, port, systemd, inetd, tmpdir: tmpdirOption, maxSessions, handshakeTimeout, idleTimeout, ...loggingOptions },
   (o) =>
     Effect.gen(function* () {
       if (Option.isSome(o.port) && o.systemd)
         return yield* new EndpointError({ message: "Options --port and --systemd-socket-activation are not compatible" })
-      if (o.inetd && !o.quiet) {
+      if (o.inetd && !o.syslog && !isSilent({ verbose: o.verbose, quiet: o.quiet, verbosity: Option.getOrUndefined(o.verbosity) })) {
         // the reference: inetd mode needs syslog or quiet logging, else exit 3
-        process.stderr.write("albatross-tls-endpoint: --inetd requires -q (stdout carries the TLS session)\n")
+        process.stderr.write("albatross-tls-endpoint: --inetd requires --syslog or -q (stdout carries the TLS session)\n")
         process.exit(3)
       }
       yield* runEndpoint({
@@ -51,7 +53,7 @@ export const endpointCommand = Command.make(
       })
     }).pipe(
       Effect.tapError((e) => Effect.logError(e.message)),
-      Effect.provide(daemonLogger("albatross-tls-endpoint", o.verbose, o.quiet))
+      Effect.provide(loggingLayer("albatross-tls-endpoint", o))
     )
 ).pipe(Command.withDescription("TLS endpoint for remote management of albatross"))
 
