@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /** albatross-influx: pushes albatross-stats data to InfluxDB (spec §9). */
 import { Command, ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+// the module paths, not the package index (which loads the HTTP client and server, undici, workers)
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { versionText } from "../cli/version.js"
 import { foldVerboseFlags } from "../logging/argv.js"

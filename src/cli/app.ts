@@ -3,7 +3,7 @@
  * reference's exit codes (spec §11.6): @effect/cli validation errors are CLI errors (124).
  */
 import { Command, ValidationError } from "@effect/cli"
-import { NodeContext } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Console, Effect } from "effect"
 import { ClientEnv, type ClientEnvShape } from "./client-env.js"
 import { normalizeArgv } from "./argv.js"

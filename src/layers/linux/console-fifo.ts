@@ -9,7 +9,8 @@
  */
 import * as fs from "node:fs"
 import * as net from "node:net"
-import { NodeStream } from "@effect/platform-node"
+// the module path, not the package index, which loads every Node platform module (about 35 MB)
+import * as NodeStream from "@effect/platform-node/NodeStream"
 import { Effect, Layer, Stream } from "effect"
 import { ConsoleFifo, FifoError } from "../../services/console-fifo.js"
 
