@@ -105,7 +105,7 @@ let log = ""
 const startDaemon = async () => {
   log = ""
   const t0 = Date.now()
-  daemon = spawn(process.execPath, [path.join(dist, "bin/albatrossd.js"), "--tmpdir", tmpdir, "--dbdir", dbdir, "-q"], { stdio: ["ignore", "ignore", "pipe"] })
+  daemon = spawn(process.execPath, [path.join(dist, "bin/albatrossd.js"), "--tmpdir", tmpdir, "--dbdir", dbdir, "--verbosity=error"], { stdio: ["ignore", "ignore", "pipe"] })
   daemon.stderr.on("data", (c) => {
     log += c
     if (process.env.DEBUG) process.stderr.write(c)
