@@ -8,7 +8,7 @@
 // threads from /proc, over the measured requests) and the bench process's own CPU per
 // request (TLS client side and the stand-in vmmd), since both share the machine.
 // Target (issue 7): >= 650 requests/s and <= 1 ms endpoint CPU per request.
-// Knobs: REQUESTS=600 (per concurrency level) CONCURRENCY=1,8,32 WARMUP=50; ENDPOINT_NODE_FLAGS passes node flags
+// Knobs: REQUESTS=600 (per concurrency level) CONCURRENCY=1,8,32 WARMUP=50 DIST=dir; ENDPOINT_NODE_FLAGS passes node flags
 // to the endpoint (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -19,7 +19,8 @@ import * as tls from "node:tls"
 import { fileURLToPath } from "node:url"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const dist = path.resolve(here, "../../dist")
+// DIST: another build of the project (default dist/)
+const dist = path.resolve(process.env.DIST ?? path.join(here, "../../dist"))
 const { Effect } = await import("effect")
 const { generate } = await import(path.join(dist, "tls/ca.js"))
 const { certificatesFromPem, toPem } = await import(path.join(dist, "tls/certs.js"))

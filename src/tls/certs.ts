@@ -38,7 +38,7 @@ export const toPem = (cert: Certificate): string => cert.toString("pem") + "\n"
 
 export const derOf = (cert: Certificate): Uint8Array => new Uint8Array(cert.rawData)
 
-export const sameCertificate = (a: Certificate, b: Certificate): boolean => Buffer.from(a.rawData).equals(Buffer.from(b.rawData))
+export const sameCertificate = (a: Certificate, b: Certificate): boolean => a === b || Buffer.from(a.rawData).equals(Buffer.from(b.rawData))
 
 /** The subject's first common name, if any. */
 export const commonName = (cert: { readonly subjectName: x509.Name }): string | undefined => cert.subjectName.getField("CN")[0]

@@ -12,7 +12,7 @@ import type * as crypto from "node:crypto"
 import type * as tls from "node:tls"
 import { Effect, Either } from "effect"
 import { certificateFromDer, type Certificate } from "../../tls/certs.js"
-import { namesIssuer, verifyChain, verifyLeafIssuedBy } from "../../tls/chain.js"
+import { namesIssuer, verifyChainSync, verifyLeafIssuedBySync } from "../../tls/chain.js"
 import { leafFieldsFromDer } from "../../tls/leaf-fields.js"
 import { type Authority, authorityFromLeaf, MAX_CHAIN_LENGTH } from "../../tls/peer-chain.js"
 
@@ -64,28 +64,42 @@ const linkedIssuers = (leaf: crypto.X509Certificate, caDer: Uint8Array): Either.
   return Either.right(issuers)
 }
 
+/**
+ * §10.2-§10.3 for an established TLS session, synchronously (the endpoint's hot path, see
+ * direct.ts). Call it once per connection: it takes the peer chain from OpenSSL.
+ */
+export const authorizeSync = (socket: tls.TLSSocket, ca: Certificate, now: Date = new Date()): Either.Either<Authority, string> => {
+  // the leaf as OpenSSL holds it (native, no parsing in JS); its CN and extension read from its DER
+  const leaf = socket.getPeerX509Certificate()
+  if (leaf === undefined) return Either.left("empty chain")
+  const fields = leafFieldsFromDer(leaf.raw)
+  if (Either.isLeft(fields)) return Either.left(fields.left)
+  const label = fields.right.commonName ?? leaf.subject
+  // the common case, a leaf issued by our CA, needs nothing else from the peer chain (and
+  // spares Node's getPeerCertificate(true), which builds an object for every certificate)
+  let issuers: Array<Certificate>
+  if (namesIssuer(leaf, ca)) issuers = [ca]
+  else {
+    const linked = linkedIssuers(leaf, Buffer.from(ca.rawData))
+    if (Either.isLeft(linked)) return Either.left(linked.left)
+    issuers = linked.right
+  }
+  const first = issuers[0]
+  if (first === undefined)
+    return Either.left(`certificate verification failed: certificate ${label} is not signed by a trusted CA (issuer ${leaf.issuer})`)
+  const leafChecked = verifyLeafIssuedBySync(leaf, label, first, now)
+  if (Either.isLeft(leafChecked)) return Either.left(`certificate verification failed: ${leafChecked.left.message}`)
+  const path = verifyChainSync(issuers, [ca], now)
+  if (Either.isLeft(path)) return Either.left(`certificate verification failed: ${path.left.message}`)
+  // OpenSSL's verdict as well (it also checked that the client holds the leaf's key)
+  if (!socket.authorized) {
+    const reason: unknown = socket.authorizationError
+    return Either.left(`certificate verification failed: ${reason instanceof Error ? reason.message : String(reason)}`)
+  }
+  // the length was checked above, on the chain as sent; the path holds the CA in addition
+  return authorityFromLeaf(fields.right, path.right)
+}
+
+/** `authorizeSync` as an Effect. */
 export const authorize = (socket: tls.TLSSocket, ca: Certificate, now: Date = new Date()): Effect.Effect<Authority, string> =>
-  Effect.gen(function* () {
-    // the leaf as OpenSSL holds it (native, no parsing in JS); its CN and extension read from its DER
-    const leaf = socket.getPeerX509Certificate()
-    if (leaf === undefined) return yield* Effect.fail("empty chain")
-    const fields = yield* leafFieldsFromDer(leaf.raw)
-    const label = fields.commonName ?? leaf.subject
-    // the common case, a leaf issued by our CA, needs nothing else from the peer chain (and
-    // spares Node's getPeerCertificate(true), which builds an object for every certificate)
-    const issuers = namesIssuer(leaf, ca) ? [ca] : yield* linkedIssuers(leaf, Buffer.from(ca.rawData))
-    const first = issuers[0]
-    if (first === undefined)
-      return yield* Effect.fail(`certificate verification failed: certificate ${label} is not signed by a trusted CA (issuer ${leaf.issuer})`)
-    const path = yield* Effect.mapError(
-      Effect.zipRight(verifyLeafIssuedBy(leaf, label, first, now), verifyChain(issuers, [ca], now)),
-      (e) => `certificate verification failed: ${e.message}`
-    )
-    // OpenSSL's verdict as well (it also checked that the client holds the leaf's key)
-    if (!socket.authorized) {
-      const reason: unknown = socket.authorizationError
-      return yield* Effect.fail(`certificate verification failed: ${reason instanceof Error ? reason.message : String(reason)}`)
-    }
-    // the length was checked above, on the chain as sent; the path holds the CA in addition
-    return yield* authorityFromLeaf(fields, path)
-  })
+  Effect.suspend(() => authorizeSync(socket, ca, now))

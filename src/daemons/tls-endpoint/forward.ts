@@ -14,7 +14,7 @@ import type { Authority } from "../../tls/peer-chain.js"
 
 /** Sequence numbers of what the endpoint sends to the daemons: process-wide, from 0. */
 let counter = 0n
-const nextSequence = (): bigint => counter++
+export const nextSequence = (): bigint => counter++
 
 export interface ForwardOptions {
   /** `<tmpdir>`: the daemons' sockets are in `<tmpdir>/util/`. */
@@ -27,10 +27,14 @@ const failure = (message: string): Payload => ({ _tag: "Failure", message })
 
 const header = (name: Name): Header => ({ version: PROTOCOL_VERSION, sequence: nextSequence(), name })
 
+/** Whether the image of a create follows as raw chunks (an empty image in the command). */
+export const streamsImage = (command: Command): boolean =>
+  (command._tag === "UnikernelCreate" || command._tag === "UnikernelForceCreate") && command.config.image.length === 0
+
 /** Step 1: the image of a create sent as raw chunks after the handshake. */
 const withStreamedImage = (tls: Connection, command: Command, maxImage: number): Effect.Effect<Command, string> => {
-  if ((command._tag !== "UnikernelCreate" && command._tag !== "UnikernelForceCreate") || command.config.image.length > 0)
-    return Effect.succeed(command)
+  if (command._tag !== "UnikernelCreate" && command._tag !== "UnikernelForceCreate") return Effect.succeed(command)
+  if (command.config.image.length > 0) return Effect.succeed(command)
   return Effect.gen(function* () {
     const parts: Array<Uint8Array> = []
     let total = 0
@@ -72,7 +76,7 @@ const installPolicies = (daemon: Connection, authority: Authority): Effect.Effec
     { discard: true }
   )
 
-const streamsBlockData = (command: Command): boolean =>
+export const streamsBlockData = (command: Command): boolean =>
   command._tag === "BlockSet" ||
   (command._tag === "OldBlockAdd" && command.data !== null && command.data.length === 0) ||
   (command._tag === "OldBlockSet" && command.data.length === 0)

@@ -9,11 +9,12 @@
  */
 import * as net from "node:net"
 import * as tls from "node:tls"
-import { Data, Duration, Effect, FiberSet, type Scope } from "effect"
+import { Data, Duration, Effect, FiberRef, FiberSet, LogLevel, type Scope } from "effect"
 import { MAX_FRAME_DEFAULT } from "../../wire/framing.js"
 import { systemdListenFd } from "../../net/server.js"
 import { type Credentials, loadCredentials } from "./credentials.js"
-import { serveSession, type SessionOptions } from "./session.js"
+import { type DirectOptions, type LogLevelName, serveDirect } from "./direct.js"
+import { serveAuthorized, serveSession, type SessionOptions } from "./session.js"
 
 export class EndpointError extends Data.TaggedError("EndpointError")<{ readonly message: string }> {}
 
@@ -96,6 +97,16 @@ const serveListening = (
     const run = yield* FiberSet.makeRuntime<never>()
     const handshakeTimeout = Duration.decode(options.handshakeTimeout ?? DEFAULTS.handshakeTimeout)
     const session = sessionOptions(options, creds)
+    const minimumLevel = yield* FiberRef.get(FiberRef.currentMinimumLogLevel)
+    const logAt = { Error: Effect.logError, Warning: Effect.logWarning, Debug: Effect.logDebug }
+    const direct: DirectOptions = {
+      ca: creds.ca,
+      tmpdir: options.tmpdir,
+      maxFrame: session.maxFrame,
+      debug: LogLevel.lessThanEqual(minimumLevel, LogLevel.Debug),
+      log: (level: LogLevelName, message: string) => run(logAt[level](message)),
+      streaming: (socket, authority) => run(serveAuthorized(socket, authority, session))
+    }
     const max = options.maxSessions ?? DEFAULTS.maxSessions
     const server = tls.createServer(tlsOptions(creds, handshakeTimeout))
     const open = new Set<net.Socket>()
@@ -108,9 +119,8 @@ const serveListening = (
       open.add(raw)
       raw.once("close", () => open.delete(raw))
     })
-    server.on("secureConnection", (socket: tls.TLSSocket) => {
-      run(serveSession(socket, session))
-    })
+    // sessions with a single reply are served on the sockets directly (direct.ts), the others as Effects
+    server.on("secureConnection", (socket: tls.TLSSocket) => serveDirect(socket, direct))
     server.on("tlsClientError", (err: Error, socket: tls.TLSSocket) => {
       // with a listener, Node leaves the socket to us (a handshake timeout included)
       socket.destroy()

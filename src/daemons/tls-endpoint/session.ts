@@ -8,8 +8,9 @@ import type * as tls from "node:tls"
 import { Duration, Effect, Either } from "effect"
 import { Name } from "../../domain/name.js"
 import { PROTOCOL_VERSION } from "../../domain/wire.js"
-import { fromDuplex } from "../../net/connection.js"
+import { type Connection, fromDuplex } from "../../net/connection.js"
 import type { Certificate } from "../../tls/certs.js"
+import type { Authority } from "../../tls/peer-chain.js"
 import { authorize } from "./authorize.js"
 import { forward, type ForwardOptions } from "./forward.js"
 
@@ -21,10 +22,29 @@ export interface SessionOptions extends ForwardOptions {
   readonly maxFrame: number
 }
 
+const answer = (conn: Connection, authority: Authority, options: SessionOptions): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    const { name, version, command } = authority
+    yield* Effect.logDebug(`${name.display()} ${command._tag}`)
+    const payload = yield* forward(conn, authority, options)
+    yield* Effect.ignore(conn.writeWire({ header: { version, sequence: 0n, name }, payload }))
+    yield* conn.close
+  })
+
+const framed = (socket: tls.TLSSocket, options: SessionOptions) =>
+  fromDuplex(socket, { maxFrame: options.maxFrame, readTimeout: options.idleTimeout })
+
+const onDefect = Effect.catchAllDefect((defect) => Effect.logError(`error while handling a session: ${String(defect)}`))
+
+/** A session whose authority is decided already (direct.ts hands the streaming commands over). */
+export const serveAuthorized = (socket: tls.TLSSocket, authority: Authority, options: SessionOptions): Effect.Effect<void> =>
+  Effect.scoped(Effect.flatMap(framed(socket, options), (conn) => answer(conn, authority, options))).pipe(onDefect)
+
+/** A whole session: authorise, forward, answer, close. */
 export const serveSession = (socket: tls.TLSSocket, options: SessionOptions): Effect.Effect<void> =>
   Effect.scoped(
     Effect.gen(function* () {
-      const conn = yield* fromDuplex(socket, { maxFrame: options.maxFrame, readTimeout: options.idleTimeout })
+      const conn = yield* framed(socket, options)
       const authority = yield* Effect.either(authorize(socket, options.ca))
       if (Either.isLeft(authority)) {
         yield* Effect.logError(`failed to handle TLS connection ${authority.left}`)
@@ -36,10 +56,6 @@ export const serveSession = (socket: tls.TLSSocket, options: SessionOptions): Ef
         )
         return yield* conn.close
       }
-      const { name, version, command } = authority.right
-      yield* Effect.logDebug(`${name.display()} ${command._tag}`)
-      const payload = yield* forward(conn, authority.right, options)
-      yield* Effect.ignore(conn.writeWire({ header: { version, sequence: 0n, name }, payload }))
-      yield* conn.close
+      yield* answer(conn, authority.right, options)
     })
-  ).pipe(Effect.catchAllDefect((defect) => Effect.logError(`error while handling a session: ${String(defect)}`)))
+  ).pipe(onDefect)
