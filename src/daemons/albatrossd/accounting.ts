@@ -10,6 +10,7 @@ import { Name } from "../../domain/name.js"
 import type { Policy } from "../../domain/policy.js"
 import { type BlockDevice, Resources } from "../../domain/resources.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
+import type { ResourceObserver } from "../../metrics/resources-source.js"
 
 export { policyEquals } from "../../domain/policy-rules.js"
 
@@ -59,8 +60,19 @@ const errorOf = (r: Either.Either<unknown, string>): string | undefined => (Eith
 export class Accounting {
   private res: Resources<AccountedUnikernel>
 
-  constructor(zvolPath: ReadonlyArray<string> | undefined) {
+  /** `observer` (self-metrics, spec §3.5) is told about every committed change. */
+  constructor(
+    zvolPath: ReadonlyArray<string> | undefined,
+    private readonly observer?: ResourceObserver
+  ) {
     this.res = Resources.empty<AccountedUnikernel>(zvolPath ?? null)
+  }
+
+  /** `commit`, then the observer learns that the usage at `path` and above changed. */
+  private commitUsage(r: Either.Either<Resources<AccountedUnikernel>, string>, path: ReadonlyArray<string>): string | undefined {
+    const refused = this.commit(r)
+    if (refused === undefined) this.observer?.usageChanged(this.res, path)
+    return refused
   }
 
   /** Replace the state on success; the error text otherwise. */
@@ -111,11 +123,15 @@ export class Accounting {
 
   /** Spec §3.3; `undefined` on success (the policy is then stored). */
   insertPolicy(path: ReadonlyArray<string>, policy: Policy): string | undefined {
-    return this.commit(this.res.insertPolicy(path, policy))
+    const refused = this.commit(this.res.insertPolicy(path, policy))
+    if (refused === undefined) this.observer?.policyChanged(path, policy)
+    return refused
   }
 
   removePolicy(path: ReadonlyArray<string>): string | undefined {
-    return this.commit(this.res.removePolicy(path))
+    const refused = this.commit(this.res.removePolicy(path))
+    if (refused === undefined) this.observer?.policyChanged(path, undefined)
+    return refused
   }
 
   /**
@@ -133,11 +149,11 @@ export class Accounting {
   }
 
   addUnikernel(name: Name, config: UnikernelConfig): string | undefined {
-    return this.commit(this.res.insertUnikernel(name, { name, config }))
+    return this.commitUsage(this.res.insertUnikernel(name, { name, config }), name.path)
   }
 
   removeUnikernel(name: Name): string | undefined {
-    return this.commit(this.res.removeUnikernel(name))
+    return this.commitUsage(this.res.removeUnikernel(name), name.path)
   }
 
   checkBlock(name: Name, size: number): string | undefined {
@@ -145,11 +161,11 @@ export class Accounting {
   }
 
   addBlock(name: Name, size: number): string | undefined {
-    return this.commit(this.res.addBlock(name, size))
+    return this.commitUsage(this.res.addBlock(name, size), name.path)
   }
 
   removeBlock(name: Name): string | undefined {
-    return this.commit(this.res.removeBlock(name))
+    return this.commitUsage(this.res.removeBlock(name), name.path)
   }
 
   /** Entries under `path` (or exactly `name` if it has a label), with their relative names, in listing order. */

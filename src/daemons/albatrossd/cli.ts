@@ -7,7 +7,7 @@ import { HostServicesFreeBsd } from "../../layers/freebsd/host-services.js"
 import { HostServicesLinux } from "../../layers/linux/host-services.js"
 import { HostFacts } from "../../services/host-facts.js"
 import { MAX_FRAME_DEFAULT } from "../../wire/framing.js"
-import { parseHostPort } from "../influx/endpoint.js"
+import { influxLayer } from "../../metrics/reporter.js"
 import { loggingLayer } from "../../logging/logger.js"
 import { loggingOptions } from "../../logging/options.js"
 import { Host } from "./host.js"
@@ -39,7 +39,7 @@ const zvol = Options.text("allow-zvol-for").pipe(
 )
 const influx = Options.text("influx").pipe(
   Options.optional,
-  Options.withDescription("HOST[:PORT] of an Influx line-protocol listener (accepted; self-metrics are not reported yet)")
+  Options.withDescription("HOST[:PORT] (default port 8094) of an Influx line-protocol TCP listener to report the daemon's own metrics to every 10 s")
 )
 const crashLoopRestarts = Options.integer("crash-loop-restarts").pipe(
   Options.withDefault(DEFAULT_RESTART_LIMITS.maxRestarts),
@@ -110,11 +110,8 @@ export const albatrossdCommand = Command.make(
   },
   (o) =>
     Effect.gen(function* () {
-      if (Option.isSome(o.influx)) {
-        const target = parseHostPort(o.influx.value)
-        if (Either.isLeft(target)) return yield* new StartError({ message: `--influx: ${target.left}` })
-        yield* Effect.logWarning(`--influx ${o.influx.value}: self-metrics reporting is not implemented yet, nothing is sent`)
-      }
+      const metrics = influxLayer(o.influx, "albatross")
+      if (Either.isLeft(metrics)) return yield* new StartError({ message: `--influx: ${metrics.left}` })
       let zvolPath: ReadonlyArray<string> | undefined
       if (Option.isSome(o.zvol)) {
         const s = o.zvol.value
@@ -139,7 +136,7 @@ export const albatrossdCommand = Command.make(
         consoleTimeout: Duration.seconds(30),
         stopTimeout: Duration.millis(o.stopTimeout * 1000)
       }
-      return yield* Effect.provide(runDaemon(options), hostLayer(options.tmpdir, options.dbdir))
+      return yield* Effect.provide(runDaemon(options), Layer.merge(hostLayer(options.tmpdir, options.dbdir), metrics.right))
     }).pipe(
       Effect.tapError((e) => Effect.logError(e.message)),
       Effect.provide(loggingLayer("albatrossd", o))

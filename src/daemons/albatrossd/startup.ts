@@ -9,6 +9,9 @@ import * as path from "node:path"
 import { Data, Effect, FiberMap, Option, type Scope } from "effect"
 import { policyDisplay, policyEquals } from "../../domain/policy-rules.js"
 import type { NamedConfig } from "../../domain/wire.js"
+import { counted, ConnectionCounter } from "../../metrics/connections.js"
+import { resourceSources } from "../../metrics/resources-source.js"
+import { SelfMetrics } from "../../metrics/service.js"
 import { serveUnix } from "../../net/server.js"
 import { Accounting, preOrder } from "./accounting.js"
 import { makeConsoleLink } from "./console-link.js"
@@ -38,7 +41,9 @@ const abort = (message: string) => new StartError({ message })
 export const startDaemon = (options: DaemonOptions): Effect.Effect<Daemon, StartError, Host | Scope.Scope> =>
   Effect.gen(function* () {
     const host = yield* Host
-    const acc = new Accounting(options.zvolPath)
+    const metrics = yield* SelfMetrics
+    const acc = new Accounting(options.zvolPath, resourceSources(metrics))
+    const connections = new ConnectionCounter(metrics, "unix")
 
     const blocks = yield* host.discoverBlocks.pipe(
       Effect.catchAll((e) => Effect.as(Effect.logWarning(`block devices: ${e.message}`), []))
@@ -104,7 +109,7 @@ export const startDaemon = (options: DaemonOptions): Effect.Effect<Daemon, Start
         systemdSocketActivation: options.systemdSocketActivation,
         connection: { maxFrame: options.maxFrame, readTimeout: options.readTimeout }
       },
-      serveConnection(daemon)
+      (conn) => counted(connections, serveConnection(daemon)(conn))
     ).pipe(Effect.mapError((e) => abort(e.message)))
 
     // spec §4.2 step 12: each through the normal create path. Unlike the reference, which

@@ -2,7 +2,7 @@
 import { Command, Options } from "@effect/cli"
 import { Data, Effect, Either, Layer, Option } from "effect"
 import { linuxConsoleFifoLayer } from "../../layers/linux/console-fifo.js"
-import { parseHostPort } from "../influx/endpoint.js"
+import { influxLayer } from "../../metrics/reporter.js"
 import { loggingLayer } from "../../logging/logger.js"
 import { loggingOptions } from "../../logging/options.js"
 import { defaultTmpdir } from "../stats/cli.js"
@@ -22,7 +22,7 @@ const systemd = Options.boolean("systemd-socket-activation").pipe(
 )
 const influx = Options.text("influx").pipe(
   Options.optional,
-  Options.withDescription("HOST[:PORT] of an Influx line-protocol listener (accepted; self-metrics are not reported yet)")
+  Options.withDescription("HOST[:PORT] (default port 8094) of an Influx line-protocol TCP listener to report the daemon's own metrics to every 10 s")
 )
 
 class StartError extends Data.TaggedError("StartError")<{ readonly message: string }> {}
@@ -32,12 +32,12 @@ export const consoleCommand = Command.make(
   { tmpdir, maxSubscribers, systemd, influx, ...loggingOptions },
   (o) =>
     Effect.gen(function* () {
-      if (Option.isSome(o.influx)) {
-        const target = parseHostPort(o.influx.value)
-        if (Either.isLeft(target)) return yield* new StartError({ message: `--influx: ${target.left}` })
-        yield* Effect.logWarning(`--influx ${o.influx.value}: self-metrics reporting is not implemented yet, nothing is sent`)
-      }
-      yield* runConsoleDaemon({ tmpdir: o.tmpdir, maxSubscribers: o.maxSubscribers, systemdSocketActivation: o.systemd })
+      const metrics = influxLayer(o.influx, "albatross_console")
+      if (Either.isLeft(metrics)) return yield* new StartError({ message: `--influx: ${metrics.left}` })
+      yield* Effect.provide(
+        runConsoleDaemon({ tmpdir: o.tmpdir, maxSubscribers: o.maxSubscribers, systemdSocketActivation: o.systemd }),
+        metrics.right
+      )
     }).pipe(
       Effect.tapError((e) => Effect.logError(e.message)),
       Effect.provide(Layer.merge(linuxConsoleFifoLayer, loggingLayer("albatross-console", o)))

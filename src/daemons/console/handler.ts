@@ -11,6 +11,7 @@ import { Effect, Either, FiberSet, Option, type Scope } from "effect"
 import type { ConsoleQuery } from "../../domain/command.js"
 import { Name } from "../../domain/name.js"
 import type { Header, Wire } from "../../domain/wire.js"
+import { counted, type ConnectionCounter } from "../../metrics/connections.js"
 import type { Connection, ConnectionError } from "../../net/connection.js"
 import { ConsoleFifo } from "../../services/console-fifo.js"
 import { encodeWireSync } from "../../wire/index.js"
@@ -27,6 +28,8 @@ export interface ConsoleContext {
   /** Where readers run: they outlive the connection that started them. */
   readonly readers: FiberSet.FiberSet
   readonly maxQueuedBytes: number
+  /** Self-metrics: the FIFOs being read (`connections`, kind `fifo`). */
+  readonly fifos?: ConnectionCounter
 }
 
 type Labelled = Name & { readonly label: string }
@@ -89,7 +92,8 @@ const consoleAdd = (ctx: ConsoleContext, conn: Connection, header: Header, name:
       yield* Effect.logError(`adding a ringbuffer to ${name.toString()}, but found nothing inactive to drop`)
     }
     yield* closeAll(dropped)
-    yield* FiberSet.run(ctx.readers, runReader(ctx.registry, entry, reader, name.toString(), opened.right))
+    const read = runReader(ctx.registry, entry, reader, name.toString(), opened.right)
+    yield* FiberSet.run(ctx.readers, ctx.fifos === undefined ? read : counted(ctx.fifos, read))
     yield* conn.writeWire(successEmpty(header))
   })
 

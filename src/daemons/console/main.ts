@@ -5,6 +5,8 @@
  */
 import * as path from "node:path"
 import { Effect, FiberSet, type Scope } from "effect"
+import { counted, ConnectionCounter } from "../../metrics/connections.js"
+import { SelfMetrics } from "../../metrics/service.js"
 import { type ListenError, serveUnix } from "../../net/server.js"
 import type { ConsoleFifo } from "../../services/console-fifo.js"
 import { handleConnection } from "./handler.js"
@@ -30,7 +32,12 @@ export const startConsoleDaemon = (
   Effect.gen(function* () {
     const registry = new ConsoleRegistry(options.maxSubscribers, new QueueBudget(options.maxTotalQueuedBytes))
     const readers = yield* FiberSet.make()
+    // self-metrics (spec §9.3); fifo before unix, the reference's order in a batch
+    const metrics = yield* SelfMetrics
+    const fifos = new ConnectionCounter(metrics, "fifo")
+    const connections = new ConnectionCounter(metrics, "unix")
     const ctx = {
+      fifos,
       registry,
       tmpdir: options.tmpdir,
       readers,
@@ -43,7 +50,7 @@ export const startConsoleDaemon = (
         // subscribers and albatrossd's link are long-lived; leave room for many
         maxConnections: 16384
       },
-      handleConnection(ctx)
+      (conn) => counted(connections, handleConnection(ctx)(conn))
     )
     return registry
   })

@@ -9,6 +9,7 @@ import { linuxProcessStatsLayer } from "../../layers/linux/process-stats.js"
 import { linuxVmmStatsLayer } from "../../layers/linux/vmm-stats.js"
 import { loggingLayer } from "../../logging/logger.js"
 import { loggingOptions } from "../../logging/options.js"
+import { influxReporting } from "../../metrics/reporter.js"
 import { runStatsDaemon } from "./main.js"
 
 export const defaultTmpdir = (): string => (process.platform === "linux" ? "/run/albatross" : "/var/run/albatross")
@@ -33,6 +34,10 @@ const gatherBhyve = Options.boolean("gather-bhyve-stats").pipe(Options.withDescr
 const systemd = Options.boolean("systemd-socket-activation").pipe(
   Options.withDescription("Take the listening socket from systemd (fd 3)")
 )
+const influx = Options.text("influx").pipe(
+  Options.optional,
+  Options.withDescription("HOST[:PORT] (default port 8094) of an Influx line-protocol TCP listener to report the daemon's own metrics to every 10 s")
+)
 
 export const statsCommand = Command.make(
   "albatross-stats",
@@ -41,15 +46,21 @@ export const statsCommand = Command.make(
     tmpdir: tmpdirOption,
     gatherBhyve,
     systemd,
+    influx,
     ...loggingOptions
   },
   (o) =>
-    runStatsDaemon({
-      tmpdir: o.tmpdir,
-      interval: Duration.seconds(o.interval),
-      gatherBhyve: o.gatherBhyve,
-      systemdSocketActivation: o.systemd
-    }).pipe(
+    Effect.flatMap(influxReporting(o.influx, "albatross_stats"), (metrics) =>
+      Effect.provide(
+        runStatsDaemon({
+          tmpdir: o.tmpdir,
+          interval: Duration.seconds(o.interval),
+          gatherBhyve: o.gatherBhyve,
+          systemdSocketActivation: o.systemd
+        }),
+        metrics
+      )
+    ).pipe(
       Effect.tapError((e) => Effect.logError(e.message)),
       Effect.provide(Layer.merge(hostSources(), loggingLayer("albatross-stats", o)))
     )

@@ -4,6 +4,8 @@
  */
 import * as path from "node:path"
 import { Duration, Effect, Schedule, type Scope } from "effect"
+import { counted, ConnectionCounter } from "../../metrics/connections.js"
+import { SelfMetrics } from "../../metrics/service.js"
 import { type ListenError, serveUnix } from "../../net/server.js"
 import type { InterfaceStats } from "../../services/interface-stats.js"
 import type { ProcessStats } from "../../services/process-stats.js"
@@ -28,9 +30,10 @@ export const startStatsDaemon = (
 ): Effect.Effect<Effect.Effect.Success<ReturnType<typeof makeRegistry>>, ListenError, ProcessStats | InterfaceStats | VmmStats | Scope.Scope> =>
   Effect.gen(function* () {
     const registry = yield* makeRegistry({ gatherBhyve: options.gatherBhyve })
+    const connections = new ConnectionCounter(yield* SelfMetrics, "unix")
     yield* serveUnix(
       { path: statSocketPath(options.tmpdir), systemdSocketActivation: options.systemdSocketActivation },
-      (conn) => serveCommands(conn, registry)
+      (conn) => counted(connections, serveCommands(conn, registry))
     )
     yield* Effect.forkScoped(vmmdLink(vmmdSocketPath(options.tmpdir), registry))
     // a fixed rate like the reference's periodic timer; a tick never fails, a defect is logged
