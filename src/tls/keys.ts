@@ -10,11 +10,9 @@ import * as crypto from "node:crypto"
 import { Data, Effect } from "effect"
 import { type CryptoKey, type CryptoKeyPair, type SigningAlgorithm, subtle } from "./x509.js"
 
-export const KEY_TYPES = ["rsa2048", "rsa4096", "ed25519", "p256", "p384", "p521"] as const
-export type KeyType = (typeof KEY_TYPES)[number]
-export const DEFAULT_KEY_TYPE: KeyType = "ed25519"
+import type { KeyType } from "./key-types.js"
 
-export const isKeyType = (s: string): s is KeyType => (KEY_TYPES as ReadonlyArray<string>).includes(s)
+export { DEFAULT_KEY_TYPE, isKeyType, KEY_TYPES, type KeyType } from "./key-types.js"
 
 export class KeyError extends Data.TaggedError("KeyError")<{ readonly message: string }> {}
 

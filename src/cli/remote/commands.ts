@@ -4,13 +4,12 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Either, Option } from "effect"
-import { generate, type Report, sign } from "../../tls/ca.js"
-import { DEFAULT_KEY_TYPE, KEY_TYPES } from "../../tls/keys.js"
+import type { Report } from "../../tls/ca.js"
+import { DEFAULT_KEY_TYPE, KEY_TYPES } from "../../tls/key-types.js"
 import { app, type ClientEnv, error, warn } from "../client-env.js"
 import { type ClientExit, cliError, ExitCode } from "../exit-code.js"
 import { runHandler } from "../handler.js"
 import { DEFAULT_PORT, parseHostPort } from "./destination.js"
-import { executeCertificate } from "./execute.js"
 
 const keyType = Options.choice("key-type", KEY_TYPES).pipe(Options.withDefault(DEFAULT_KEY_TYPE), Options.withDescription("Type of the generated keys"))
 
@@ -35,6 +34,7 @@ export const certificateCommand = Command.make(
         const target = Option.getOrElse(a.destination, () => `localhost:${DEFAULT_PORT}`)
         const hp = target === "-" ? Either.right({ host: "-", port: 0 }) : parseHostPort(target)
         if (Either.isLeft(hp)) return yield* Effect.fail<ClientExit>(cliError(`invalid destination ${target}: ${hp.left}`))
+        const { executeCertificate } = yield* Effect.promise(() => import("./execute.js"))
         return yield* executeCertificate(
           { _tag: "Remote", ...hp.right, ca: "", caKey: "", serverCa: a.serverCa, keyType: DEFAULT_KEY_TYPE },
           a.cert,
@@ -50,6 +50,9 @@ const positiveDays = (name: string, description: string) =>
     Options.withDescription(description)
   )
 
+/** Loaded when used: the certificate library is a third of the client's start-up time. */
+const caTooling = Effect.promise(() => import("../../tls/ca.js"))
+
 export const generateCommand = Command.make(
   "generate",
   {
@@ -63,7 +66,8 @@ export const generateCommand = Command.make(
   (a) =>
     runHandler(
       false,
-      generate(a.name, a.db, { days: a.days, server: a.server, serverDays: a.serverDays, keyType: a.keyType }).pipe(
+      caTooling.pipe(
+        Effect.flatMap((ca) => ca.generate(a.name, a.db, { days: a.days, server: a.server, serverDays: a.serverDays, keyType: a.keyType })),
         Effect.flatMap((r) => Effect.as(tell(r), ExitCode.success)),
         Effect.catchAll((e) => Effect.as(error(`error while generating: ${e.message}`), ExitCode.cliError))
       )
@@ -82,7 +86,8 @@ export const signCommand = Command.make(
   (a) =>
     runHandler(
       false,
-      sign(a.cacert, a.db, a.key, a.csr, Option.isSome(a.days) ? { days: a.days.value } : {}).pipe(
+      caTooling.pipe(
+        Effect.flatMap((ca) => ca.sign(a.cacert, a.db, a.key, a.csr, Option.isSome(a.days) ? { days: a.days.value } : {})),
         Effect.flatMap((r) => Effect.as(tell(r), ExitCode.success)),
         Effect.catchAll((e) => Effect.as(error(`error while signing: ${e.message}`), ExitCode.cliError))
       )

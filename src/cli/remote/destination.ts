@@ -1,6 +1,6 @@
 /** `--destination HOST[:PORT]` (spec §11.1): the last `:` component is the port when there are two or more. */
 import { Either } from "effect"
-import type { KeyType } from "../../tls/keys.js"
+import type { KeyType } from "../../tls/key-types.js"
 
 export const DEFAULT_PORT = 1025
 

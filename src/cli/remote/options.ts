@@ -5,7 +5,7 @@
  */
 import { Options } from "@effect/cli"
 import { Effect, Either, Option } from "effect"
-import { DEFAULT_KEY_TYPE, isKeyType, KEY_TYPES, type KeyType } from "../../tls/keys.js"
+import { DEFAULT_KEY_TYPE, isKeyType, KEY_TYPES, type KeyType } from "../../tls/key-types.js"
 import { cliError, type ClientExit } from "../exit-code.js"
 import { parseHostPort, type RemoteDestination } from "./destination.js"
 
