@@ -9,7 +9,7 @@
 // The first WARMUP ticks (default 10) are not measured: until then the JIT is still compiling
 // the sampling path on V8's worker threads. A stand-in albatrossd answers on vmmd.sock so the
 // daemon runs linked, as in production.
-// Knobs (environment): SIZES=200,1000 TICKS=10 INTERVAL=0.5 WARMUP=10; THREADS=1 prints the CPU
+// Knobs (environment): DIST=dir (another build), SIZES=200,1000 TICKS=10 INTERVAL=0.5 WARMUP=10; THREADS=1 prints the CPU
 // per thread; DAEMON_NODE_FLAGS passes node flags to the daemon; PROF=dir writes its CPU profile;
 // DEBUG=1 shows its log; DAEMON_STDOUT=file keeps its stdout.
 import { spawn } from "node:child_process"
@@ -20,7 +20,8 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const dist = path.resolve(here, "../../dist")
+// DIST=<dir> runs another build of the daemon (A/B comparisons); the bench's own helpers come from it too
+const dist = path.resolve(process.env.DIST ?? path.resolve(here, "../../dist"))
 const { encodeWireSync } = await import(path.join(dist, "wire/index.js"))
 const { encodeFrame, FrameDecoder } = await import(path.join(dist, "wire/framing.js"))
 const { Name } = await import(path.join(dist, "domain/name.js"))

@@ -1,12 +1,12 @@
 /**
- * A subscriber's outgoing queue: the tick only enqueues, a writer fiber per connection
- * drains. A slow subscriber therefore never delays sampling or other subscribers; its queue is
- * bounded (the oldest messages are dropped first) so it cannot grow the daemon's memory either.
+ * A subscriber's outgoing queue: the tick only hands over the framed messages it encoded for
+ * this subscriber (one batch per tick), a writer fiber per connection writes them, everything
+ * pending in one write. A slow subscriber therefore never delays sampling or other subscribers;
+ * its queue is bounded (the oldest messages are dropped first) so it cannot grow the daemon's
+ * memory either.
  */
-import { Chunk, Effect, Either, Queue } from "effect"
-import type { Wire } from "../../domain/wire.js"
+import { Effect, Queue } from "effect"
 import type { Connection } from "../../net/connection.js"
-import { encodeWireSync } from "../../wire/index.js"
 import type { SubscriberSink } from "./registry.js"
 
 /** Messages kept for one subscriber that does not read: several ticks' worth for a large host. */
@@ -14,30 +14,57 @@ export const SINK_CAPACITY = 4096
 
 let nextId = 1
 
+/** Framed messages waiting for the writer: `bytes` from `offset` on holds `count` frames. */
+interface Pending {
+  bytes: Uint8Array
+  offset: number
+  count: number
+}
+
+/** Skips the first frame of `p` (length prefix, then that many bytes). */
+const dropFirstFrame = (p: Pending): void => {
+  const b = p.bytes
+  const o = p.offset
+  const length = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0
+  p.offset = o + 4 + length
+  p.count--
+}
+
 /**
  * A sink writing to `conn`. `onDead` runs once when a write fails; the writer fiber lives in
  * the caller's scope.
  */
 export const makeSink = (conn: Connection, onDead: (sink: SubscriberSink) => Effect.Effect<void>) =>
   Effect.gen(function* () {
-    const queue = yield* Queue.sliding<Wire>(SINK_CAPACITY)
+    const pending: Array<Pending> = []
+    let queued = 0
+    // wakes the writer: at most one wake-up pending, the writer takes everything there is
+    const wake = yield* Queue.dropping<true>(1)
     const sink: SubscriberSink = {
       id: nextId++,
-      send: (wire) => void Queue.unsafeOffer(queue, wire),
+      sendFrames: (bytes, count) => {
+        if (count === 0) return
+        pending.push({ bytes, offset: 0, count })
+        queued += count
+        while (queued > SINK_CAPACITY) {
+          const head = pending[0]!
+          dropFirstFrame(head)
+          queued--
+          if (head.count === 0) pending.shift()
+        }
+        Queue.unsafeOffer(wake, true)
+      },
       close: conn.close
     }
-    // everything queued by a tick goes out in one write: one syscall per subscriber and tick
     const writer = Effect.gen(function* () {
       for (;;) {
-        const first = yield* Queue.take(queue)
-        const rest = yield* Queue.takeAll(queue)
-        const frames: Array<Uint8Array> = []
-        for (const wire of Chunk.prepend(rest, first)) {
-          const encoded = encodeWireSync(wire)
-          if (Either.isRight(encoded)) frames.push(encoded.right)
-          else yield* Effect.logError(`cannot encode stats for ${wire.header.name.toString()}: ${encoded.left.message}`)
-        }
-        const written = yield* Effect.either(conn.writeFrames(frames))
+        yield* Queue.take(wake)
+        if (pending.length === 0) continue
+        const parts = pending.splice(0, pending.length)
+        queued = 0
+        const bytes =
+          parts.length === 1 ? parts[0]!.bytes.subarray(parts[0]!.offset) : Buffer.concat(parts.map((p) => p.bytes.subarray(p.offset)))
+        const written = yield* Effect.either(conn.writeFramed(bytes))
         if (written._tag === "Left") {
           yield* Effect.logDebug(`removing subscriber: ${written.left.message}`)
           yield* onDead(sink)
