@@ -7,7 +7,7 @@
  * over a lazily (re)connected TCP socket. A failed connect or write is logged and retried at the
  * next report; the daemon never waits for it.
  */
-import { Data, Duration, Effect, Either, Layer, Logger, Option, Schedule } from "effect"
+import { Data, Duration, Effect, Either, FiberRef, HashSet, Layer, Logger, Option, Schedule } from "effect"
 import { type HostPort, parseHostPort } from "../daemons/influx/endpoint.js"
 import { logsSource } from "./logs-source.js"
 import { processSources } from "./process-source.js"
@@ -65,7 +65,10 @@ export const selfMetricsLayer = (options: ReporterOptions): Layer.Layer<never> =
         Effect.gen(function* () {
           yield* Effect.logInfo(`metrics: reporting to ${sink.describe} every ${Duration.format(interval)}`)
           yield* Effect.addFinalizer(() => sink.close)
-          yield* Effect.forkScoped(runReporter(registry, options.vm, sink, interval))
+          // forked here, the fiber does not see the logger the merged layer adds: its own warnings count too
+          yield* Effect.forkScoped(
+            Effect.locallyWith(runReporter(registry, options.vm, sink, interval), FiberRef.currentLoggers, HashSet.add(logs.logger))
+          )
         })
       )
       return Layer.mergeAll(Layer.succeed(SelfMetrics, registry), Logger.add(logs.logger), reporter)
