@@ -16,10 +16,18 @@ import { Fault, Reader } from "../wire/der/index.js"
 import { CERT_EXTENSION_OID, decodeCertExtensionSync, type WireError } from "../wire/index.js"
 
 export interface LeafFields {
+  /** The issuer Name as encoded (DER, tag and length included). */
+  readonly issuer?: Uint8Array
   /** The subject's first common name, if any. */
   readonly commonName: string | undefined
   /** The decoded albatross extension; `None` when absent. */
   readonly albatrossExtension: Option.Option<Either.Either<CertExtension, WireError>>
+  /**
+   * The authority key identifier extension, when present (only the endpoint's shortcut in
+   * authorize.ts looks at it): its keyIdentifier, and whether it names the issuer otherwise
+   * too (authorityCertIssuer or serial).
+   */
+  readonly authorityKeyId?: { readonly keyId: Uint8Array | undefined; readonly more: boolean }
 }
 
 const SEQUENCE = 0x30
@@ -46,6 +54,8 @@ const oidContent = (dotted: string): Uint8Array => {
 
 const CN_OID = oidContent("2.5.4.3")
 const ALBATROSS_OID = oidContent(CERT_EXTENSION_OID)
+const AKID_OID = oidContent("2.5.29.35")
+const KEY_IDENTIFIER = 0x80
 
 const equalAt = (buf: Uint8Array, start: number, end: number, want: Uint8Array): boolean => {
   if (end - start !== want.length) return false
@@ -106,8 +116,34 @@ const firstCommonName = (r: Reader): string | undefined => {
   return found
 }
 
-/** The value of the first albatross extension in `[3] Extensions`; `r` is at the `[3]`. */
-const albatrossExtensionValue = (r: Reader): Uint8Array | undefined => {
+/** `AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] OPTIONAL, authorityCertIssuer [1] OPTIONAL, authorityCertSerialNumber [2] OPTIONAL }` */
+const authorityKeyId = (value: Uint8Array): { keyId: Uint8Array | undefined; more: boolean } => {
+  const r = new Reader(value)
+  const end = r.enter(SEQUENCE, "authority key identifier")
+  r.end = end
+  let keyId: Uint8Array | undefined
+  let more = false
+  while (r.pos < end) {
+    const tag = r.peek()
+    const start = r.pos
+    skip(r, "authority key identifier field")
+    if (tag === KEY_IDENTIFIER && keyId === undefined) {
+      const c = new Reader(value, start, r.pos)
+      const contentEnd = c.contentEnd("key identifier")
+      keyId = value.subarray(c.pos, contentEnd)
+    } else more = true
+  }
+  return { keyId, more }
+}
+
+interface Extensions {
+  albatross: Uint8Array | undefined
+  authorityKeyId: { keyId: Uint8Array | undefined; more: boolean } | undefined
+}
+
+/** The values of the first albatross and authority key identifier extensions in `[3] Extensions`; `r` is at the `[3]`. */
+const extensionValues = (r: Reader): Extensions => {
+  const found: Extensions = { albatross: undefined, authorityKeyId: undefined }
   const outerEnd = r.enter(EXTENSIONS, "extensions")
   r.end = outerEnd
   const listEnd = r.enter(SEQUENCE, "extensions")
@@ -117,16 +153,38 @@ const albatrossExtensionValue = (r: Reader): Uint8Array | undefined => {
     r.end = extEnd
     const oidEnd = r.enter(OID, "extension id")
     const ours = equalAt(r.buf, r.pos, oidEnd, ALBATROSS_OID)
+    const akid = !ours && equalAt(r.buf, r.pos, oidEnd, AKID_OID)
     r.pos = oidEnd
     if (r.peek() === BOOLEAN) skip(r, "critical")
     const valueEnd = r.enter(OCTET_STRING, "extension value")
-    if (ours) return r.buf.subarray(r.pos, valueEnd)
+    if (ours && found.albatross === undefined) found.albatross = r.buf.subarray(r.pos, valueEnd)
+    if (akid && found.authorityKeyId === undefined) found.authorityKeyId = authorityKeyId(r.buf.subarray(r.pos, valueEnd))
     r.pos = extEnd
   }
-  return undefined
+  return found
 }
 
-/** Reads the subject CN and the albatross extension of a DER certificate. */
+/** The subject Name of a DER certificate as encoded (tag and length included). */
+export const subjectDer = (der: Uint8Array): Either.Either<Uint8Array, string> => {
+  try {
+    const r = new Reader(der)
+    r.end = r.enter(SEQUENCE, "certificate")
+    r.end = r.enter(SEQUENCE, "tbsCertificate")
+    if (r.peek() === EXPLICIT_VERSION) skip(r, "version")
+    skip(r, "serial number")
+    skip(r, "signature algorithm")
+    skip(r, "issuer")
+    skip(r, "validity")
+    const start = r.pos
+    skip(r, "subject")
+    return Either.right(der.subarray(start, r.pos))
+  } catch (e) {
+    if (e instanceof Fault) return Either.left(`invalid certificate: ${e.reason}`)
+    throw e
+  }
+}
+
+/** Reads the issuer, the subject CN, the albatross and authority key identifier extensions of a DER certificate. */
 export const leafFieldsFromDer = (der: Uint8Array): Either.Either<LeafFields, string> => {
   try {
     const r = new Reader(der)
@@ -137,17 +195,22 @@ export const leafFieldsFromDer = (der: Uint8Array): Either.Either<LeafFields, st
     if (r.peek() === EXPLICIT_VERSION) skip(r, "version")
     skip(r, "serial number")
     skip(r, "signature algorithm")
+    const issuerStart = r.pos
     skip(r, "issuer")
+    const issuer = der.subarray(issuerStart, r.pos)
     skip(r, "validity")
     const commonName = firstCommonName(r)
     r.end = tbsEnd
     skip(r, "subject public key info")
     // issuerUniqueID [1] and subjectUniqueID [2], then the extensions [3]
     while (r.pos < tbsEnd && r.peek() !== EXTENSIONS) skip(r, "unique identifier")
-    const value = r.pos < tbsEnd ? albatrossExtensionValue(r) : undefined
+    const found = r.pos < tbsEnd ? extensionValues(r) : undefined
+    const value = found?.albatross
     return Either.right({
+      issuer,
       commonName,
-      albatrossExtension: value === undefined ? Option.none() : Option.some(decodeCertExtensionSync(value))
+      albatrossExtension: value === undefined ? Option.none() : Option.some(decodeCertExtensionSync(value)),
+      ...(found?.authorityKeyId === undefined ? {} : { authorityKeyId: found.authorityKeyId })
     })
   } catch (e) {
     if (e instanceof Fault) return Either.left(`invalid certificate: ${e.reason}`)

@@ -260,6 +260,32 @@ describe("attacks: each refused with a Failure, nothing reaches a daemon", () =>
     expect(e.wires[0]!.payload._tag).toBe("Success")
   }, 60_000)
 
+  it("a chain of 10 certificates when the leaf is the root's (the certificates after it are counted too)", async () => {
+    const extra: Array<Certificate> = []
+    for (let i = 0; i < 9; i++) extra.push((await makeIntermediate(root, `x${i}`, undefined)).cert)
+    const leaf = await leafFor(root, ".", info)
+    expect(await refused(leaf, extra)).toBe("certificate chain too long")
+    // our CA sent along last is not counted; one certificate less is accepted
+    expect((await session(leaf, [...extra.slice(1), root.cert])).wires[0]!.payload._tag).toBe("Success")
+  }, 60_000)
+
+  it("a sub-CA with the same name as the root cannot pass its leaves off as the root's", async () => {
+    // the endpoint skips its own check of a root-issued leaf's signature when OpenSSL's
+    // verified path must be [leaf, root] (authorize.ts): OpenSSL looks for the issuer among the
+    // trusted certificates first, so a leaf naming the root as issuer is checked against the
+    // root's key even when the client sends a sub-CA of the same name along
+    const twin = await makeIntermediate(root, "root", policy(1, 64, [0], [], null))
+    expect(twin.cert.subject).toBe(root.cert.subject)
+    // the root's key identifier, as its own leaves carry it
+    const rootKeyId = (await leafFor(root, ".", info)).cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId
+    expect(rootKeyId).toBeDefined()
+    for (const authorityKeyId of [undefined, "none", rootKeyId!]) {
+      const leaf = await leafFor(twin, ".", info, authorityKeyId === undefined ? {} : { authorityKeyId })
+      expect(await refused(leaf, [twin.cert])).toMatch(/^certificate verification failed: certificate \. has an invalid signature/)
+      expect(await refused(leaf, [twin.cert, root.cert])).toMatch(/^certificate verification failed/)
+    }
+  })
+
   it("an intermediate without the CA flag", async () => {
     const notCa = await makeIntermediate(root, "mallory", policy(1, 64, [0], [], null), {
       profile: [new x509.BasicConstraintsExtension(false, undefined, true), ...leafProfile().slice(0, 1)]

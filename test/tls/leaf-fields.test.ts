@@ -2,7 +2,8 @@
 import { Either, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { certificateAlbatrossExtension, commonName, derOf } from "../../src/tls/certs.js"
-import { leafFieldsFromDer } from "../../src/tls/leaf-fields.js"
+import { leafFieldsFromDer, subjectDer } from "../../src/tls/leaf-fields.js"
+import { x509 } from "../../src/tls/x509.js"
 import { makeIntermediate, makeLeaf, makeRoot, policy } from "./pki.js"
 
 describe("leafFieldsFromDer", () => {
@@ -24,6 +25,36 @@ describe("leafFieldsFromDer", () => {
     }
     expect(Option.isSome(Either.getOrThrow(leafFieldsFromDer(derOf(certs[3]!))).albatrossExtension)).toBe(true)
     expect(Either.getOrThrow(leafFieldsFromDer(derOf(certs[6]!))).albatrossExtension).toEqual(Option.none())
+  })
+
+  it("reads the issuer and subject Names as encoded and the authority key identifier", async () => {
+    const root = await makeRoot("root")
+    const alice = await makeIntermediate(root, "alice", policy(2, 64))
+    const certs = [
+      root.cert,
+      alice.cert,
+      (await makeLeaf(alice, ".", { _tag: "UnikernelInfo" })).cert,
+      (await makeLeaf(root, "x", { _tag: "UnikernelInfo" }, { authorityKeyId: "none" })).cert
+    ]
+    for (const cert of certs) {
+      const fields = Either.getOrThrow(leafFieldsFromDer(derOf(cert)))
+      expect(Buffer.from(fields.issuer!)).toEqual(Buffer.from(cert.issuerName.toArrayBuffer()))
+      expect(Buffer.from(Either.getOrThrow(subjectDer(derOf(cert))))).toEqual(Buffer.from(cert.subjectName.toArrayBuffer()))
+      const akid = cert.getExtension(x509.AuthorityKeyIdentifierExtension)
+      if (akid === null) expect(fields.authorityKeyId).toBeUndefined()
+      else expect({ keyId: Buffer.from(fields.authorityKeyId!.keyId!).toString("hex"), more: fields.authorityKeyId!.more }).toEqual({ keyId: akid.keyId, more: false })
+    }
+    // a leaf of alice's names alice's key, not the root's
+    const leafAkid = Either.getOrThrow(leafFieldsFromDer(derOf(certs[2]!))).authorityKeyId!.keyId!
+    expect(Buffer.from(leafAkid).toString("hex")).toBe(alice.cert.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId)
+    // an authority key identifier with the issuer's serial as well: SEQUENCE { [0] abcd, [2] 01 }
+    const withSerial = (await makeLeaf(root, "y", { _tag: "UnikernelInfo" }, {
+      authorityKeyId: "none",
+      extra: [new x509.Extension("2.5.29.35", false, Uint8Array.from([0x30, 0x07, 0x80, 0x02, 0xab, 0xcd, 0x82, 0x01, 0x01]))]
+    })).cert
+    const both = Either.getOrThrow(leafFieldsFromDer(derOf(withSerial))).authorityKeyId
+    expect(both !== undefined && Buffer.from(both.keyId!).toString("hex")).toBe("abcd")
+    expect(both?.more).toBe(true)
   })
 
   it("refuses truncated and garbage input without throwing", async () => {

@@ -49,6 +49,8 @@ export interface MakeOptions {
   readonly profile?: Array<x509.Extension>
   /** Raw extensions added as they are (garbage albatross extension). */
   readonly extra?: Array<x509.Extension>
+  /** The authority key identifier: left out ("none"), or this key identifier (hex) instead of the issuer's. */
+  readonly authorityKeyId?: "none" | string
 }
 
 export const makeRoot = (name = "root", options: MakeOptions = {}): Promise<Identity> =>
@@ -79,7 +81,9 @@ const signed = (
     Effect.gen(function* () {
       const key = yield* generateKeyPair(options.keyType ?? "ed25519")
       const now = Date.now()
-      const ids = yield* keyIdentifiers(key.publicKey, { publicKey: issuer.key.publicKey, cert: issuer.cert })
+      const [ski, aki] = yield* keyIdentifiers(key.publicKey, { publicKey: issuer.key.publicKey, cert: issuer.cert })
+      const akid = options.authorityKeyId
+      const ids = [ski!, ...(akid === "none" ? [] : [akid === undefined ? aki! : new x509.AuthorityKeyIdentifierExtension(akid)])]
       const cert = yield* issue({
         subject: cn === undefined ? new x509.Name([]) : cn,
         subjectKey: key.publicKey,
