@@ -4,7 +4,8 @@ import { Effect, Either, Layer, Logger, LogLevel, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { field } from "../../src/metrics/line-protocol.js"
 import { MetricsRegistry } from "../../src/metrics/registry.js"
-import { influxLayer, reportOnce } from "../../src/metrics/reporter.js"
+import { influxLayer, reportOnce, selfMetricsLayer } from "../../src/metrics/reporter.js"
+import { SelfMetrics } from "../../src/metrics/service.js"
 import { type LineSink, SinkError, tcpSink } from "../../src/metrics/tcp-sink.js"
 
 const registryWithOneLine = () => {
@@ -76,6 +77,27 @@ describe("metrics reporter", () => {
     // nothing listening: a connect failure, not a hang or a crash
     const failed = await Effect.runPromise(Effect.either(sink.write("c\n")))
     expect(Either.isLeft(failed) && failed.left.stage).toBe("connect")
+  })
+
+  it("the layer provides an enabled registry, reports at once to the listener and counts the daemon's warnings", async () => {
+    let received = ""
+    const server = net.createServer((s) => s.on("data", (c: Buffer) => (received += c.toString())))
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const port = (server.address() as net.AddressInfo).port
+    const batch = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          yield* Effect.logWarning("something odd")
+          const registry = yield* SelfMetrics
+          while (!received.includes("kinfo_mem,vm=albatross_console ")) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 10)))
+          registry.collect()
+          return registry.batch("albatross_console")
+        }).pipe(Effect.provide(selfMetricsLayer({ target: { host: "127.0.0.1", port }, vm: "albatross_console" })))
+      ).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, Logger.none)))
+    )
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    expect(received).toMatch(/^kinfo_mem,vm=albatross_console .*\nresource_usage,vm=albatross_console .*\nlogs,vm=albatross_console warnings=[01]i,errors=0i\n$/)
+    expect(batch).toContain("logs,vm=albatross_console warnings=1i,errors=0i\n")
   })
 
   it("--influx: absent means no reporting; a bad HOST[:PORT] is refused", () => {
