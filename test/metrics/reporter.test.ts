@@ -89,7 +89,7 @@ describe("metrics reporter", () => {
         Effect.gen(function* () {
           yield* Effect.logWarning("something odd")
           const registry = yield* SelfMetrics
-          while (!received.includes("kinfo_mem,vm=albatross_console ")) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 10)))
+          while (!received.includes("logs,vm=albatross_console ")) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 10)))
           registry.collect()
           return registry.batch("albatross_console")
         }).pipe(Effect.provide(selfMetricsLayer({ target: { host: "127.0.0.1", port }, vm: "albatross_console" })))
