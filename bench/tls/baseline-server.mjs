@@ -1,7 +1,7 @@
 // The floor for bench/tls: a bare node:tls server with the endpoint's TLS settings (TLS 1.3,
 // client certificate requested and verified by OpenSSL) that answers every session with one
 // fixed frame and closes, without looking at the certificate. Usage: node baseline-server.mjs CA CERT KEY PORT
-// Knobs for trying TLS settings: NO_TICKET=1 (SSL_OP_NO_TICKET), CIPHERSUITES=... (TLS 1.3 suites).
+// Knobs: NO_TICKET=1 (SSL_OP_NO_TICKET), CIPHERSUITES=... (TLS 1.3 suites), PEER_CERT=none.
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as tls from "node:tls"
@@ -15,7 +15,8 @@ const server = tls.createServer({
   ...(process.env.CIPHERSUITES ? { ciphers: process.env.CIPHERSUITES } : {})
 })
 server.on("secureConnection", (socket) => {
-  socket.getPeerCertificate(true)
+  // PEER_CERT=none: not even Node's object of the peer chain (a detailed one copies every certificate)
+  if (process.env.PEER_CERT !== "none") socket.getPeerCertificate(true)
   socket.end(reply)
 })
 server.on("tlsClientError", (_e, s) => s.destroy())

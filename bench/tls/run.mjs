@@ -8,7 +8,8 @@
 // threads from /proc, over the measured requests) and the bench process's own CPU per
 // request (TLS client side and the stand-in vmmd), since both share the machine.
 // Target (issue 7): >= 650 requests/s and <= 1 ms endpoint CPU per request.
-// Knobs: REQUESTS=600 (per concurrency level) CONCURRENCY=1,8,32 WARMUP=50 DIST=dir; ENDPOINT_NODE_FLAGS passes node flags
+// Knobs: REQUESTS=600 (per concurrency level) CONCURRENCY=1,8,32 WARMUP=50 DIST=dir KEY_TYPE=ed25519|p256|rsa2048|...;
+// ENDPOINT_NODE_FLAGS passes node flags
 // to the endpoint (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -36,7 +37,8 @@ const run = (e) => Effect.runPromise(e)
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "albatross-bench-tls-"))
 fs.mkdirSync(path.join(dir, "util"))
-await run(generate("benchca", path.join(dir, "db"), { dir, keyType: "ed25519" }))
+// KEY_TYPE: key of the CA and the server certificate (generate's --key-type; default ed25519, as the reference's)
+await run(generate("benchca", path.join(dir, "db"), { dir, keyType: process.env.KEY_TYPE ?? "ed25519" }))
 const [caCert] = await run(certificatesFromPem(fs.readFileSync(path.join(dir, "cacert.pem"))))
 const caKey = await run(privateKeyFromPem(fs.readFileSync(path.join(dir, "benchca.key"))))
 const caPem = toPem(caCert)

@@ -78,7 +78,11 @@ const finalReply = (socket: tls.TLSSocket, wire: Wire): void => {
 const failure = (message: string): Payload => ({ _tag: "Failure", message })
 
 /** Steps 2-4 and 6 on the daemon's socket; `done` gets the final payload, exactly once. */
-const exchange = (authority: Authority, options: DirectOptions, done: (payload: Payload) => void): void => {
+export const exchange = (
+  authority: Authority,
+  options: Pick<DirectOptions, "tmpdir" | "maxFrame" | "replyTimeoutMs" | "debug" | "log">,
+  done: (payload: Payload) => void
+): void => {
   const { service } = endpointOf(authority.command)
   const file = path.join(options.tmpdir, "util", socketFileOf(service))
   const policies = service === "vmmd" ? authority.policies : []
