@@ -9,10 +9,15 @@
 // The first WARMUP ticks (default 10) are not measured: until then the JIT is still compiling
 // the sampling path on V8's worker threads. A stand-in albatrossd answers on vmmd.sock so the
 // daemon runs linked, as in production.
-// Knobs (environment): DIST=dir (another build), SIZES=200,1000 TICKS=10 INTERVAL=0.5 WARMUP=10; THREADS=1 prints the CPU
+// With interfaces, each unikernel has its own tap by default (TAPS=netns, needs root and
+// iproute2): the daemon runs in a network namespace of its own holding N taps, all up and
+// attached (bench/stats/attach-taps.pl stands in for the tenders), so /proc/net/dev lists N
+// interfaces as on a real host. TAPS=lo registers the loopback interface for every unikernel
+// instead (the earlier setup: one interface, not a tap).
+// Knobs (environment): DIST=dir (another build), TAPS=netns|lo, SIZES=200,1000 TICKS=10 INTERVAL=0.5 WARMUP=10; THREADS=1 prints the CPU
 // per thread; DAEMON_NODE_FLAGS passes node flags to the daemon; PROF=dir writes its CPU profile;
 // DEBUG=1 shows its log; DAEMON_STDOUT=file keeps its stdout.
-import { spawn } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
@@ -88,10 +93,39 @@ const startProcesses = async (n) => {
   return { pids, kill: () => process.kill(-sh.pid, "SIGKILL") }
 }
 
+const TAPS = process.env.TAPS ?? "netns"
+
+/** A network namespace with n taps bt0.. up and attached; returns the command prefix to run in it and a cleanup. */
+const makeTapNamespace = async (n) => {
+  const ns = `bench-stats-${process.pid}`
+  const ip = (args, input) => {
+    const r = spawnSync("ip", args, { input, encoding: "utf8" })
+    if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`)
+  }
+  ip(["netns", "add", ns])
+  const taps = Array.from({ length: n }, (_, i) => `bt${i}`)
+  ip(["-n", ns, "-batch", "-"], taps.map((t) => `tuntap add ${t} mode tap\nlink set ${t} up\n`).join(""))
+  const holder = spawn("ip", ["netns", "exec", ns, "perl", path.join(here, "attach-taps.pl"), ...taps], { stdio: ["pipe", "pipe", "inherit"] })
+  await new Promise((resolve, reject) => {
+    holder.stdout.once("data", resolve)
+    holder.once("exit", (code) => reject(new Error(`attach-taps.pl exited with ${code}`)))
+  })
+  return {
+    prefix: ["ip", "netns", "exec", ns],
+    tap: (i) => taps[i],
+    cleanup: () => {
+      holder.stdin.end()
+      holder.kill("SIGKILL")
+      spawnSync("ip", ["netns", "del", ns])
+    }
+  }
+}
+
 const runCase = async (n, withTap) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-stats-"))
   fs.mkdirSync(path.join(dir, "util"))
   const procs = await startProcesses(n)
+  const netns = withTap && TAPS === "netns" ? await makeTapNamespace(n) : undefined
   // a stand-in albatrossd on vmmd.sock, so the daemon runs linked as in production
   const vmmd = net.createServer((c) => {
     const d = new FrameDecoder(1 << 20)
@@ -101,7 +135,8 @@ const runCase = async (n, withTap) => {
     c.on("error", () => {})
   })
   await new Promise((r) => vmmd.listen(path.join(dir, "util/vmmd.sock"), r))
-  const daemon = spawn(process.execPath, [...(process.env.DAEMON_NODE_FLAGS ? process.env.DAEMON_NODE_FLAGS.split(" ") : []), ...(process.env.PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROF}`] : []), path.join(dist, "bin/albatross-stats.js"), "--tmpdir", dir, "--interval", String(INTERVAL), process.env.DEBUG ? "-v" : "-q"], {
+  const command = [...(netns?.prefix ?? []), process.execPath]
+  const daemon = spawn(command[0], [...command.slice(1), ...(process.env.DAEMON_NODE_FLAGS ? process.env.DAEMON_NODE_FLAGS.split(" ") : []), ...(process.env.PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROF}`] : []), path.join(dist, "bin/albatross-stats.js"), "--tmpdir", dir, "--interval", String(INTERVAL), process.env.DEBUG ? "-v" : "-q"], {
     stdio: ["ignore", process.env.DAEMON_STDOUT ? fs.openSync(process.env.DAEMON_STDOUT, "w") : "ignore", process.env.DEBUG ? "inherit" : "ignore"]
   })
   const sock = path.join(dir, "util/stat.sock")
@@ -116,7 +151,7 @@ const runCase = async (n, withTap) => {
       admin.write(
         frame({
           header: { version: 5, sequence: BigInt(i), name: Name.of(["bench"], `uk${i}`) },
-          payload: { _tag: "Command", command: { _tag: "StatsAdd", vmmdev: "", pid: procs.pids[i], taps: withTap ? [{ bridge: "net0", tap: "lo" }] : [] } }
+          payload: { _tag: "Command", command: { _tag: "StatsAdd", vmmdev: "", pid: procs.pids[i], taps: withTap ? [{ bridge: "net0", tap: netns?.tap(i) ?? "lo" }] : [] } }
         })
       )
     }
@@ -153,11 +188,12 @@ const runCase = async (n, withTap) => {
     daemon.kill("SIGKILL")
     vmmd.close()
     procs.kill()
+    netns?.cleanup()
     fs.rmSync(dir, { recursive: true, force: true })
   }
 }
 
-console.log(`albatross-stats sampling tick: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}, ${TICKS} ticks of ${INTERVAL} s after ${process.env.WARMUP ?? 10} warm-up ticks`)
+console.log(`albatross-stats sampling tick: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}, ${TICKS} ticks of ${INTERVAL} s after ${process.env.WARMUP ?? 10} warm-up ticks, interfaces: ${TAPS === "netns" ? "one tap each (own netns)" : "lo for all"}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`)
 console.log("| registered processes | interfaces each | CPU per tick (ms) | CPU per unikernel per tick (us) | daemon RSS (MB) |")
 console.log("|---:|---:|---:|---:|---:|")
 let worst = 0

@@ -4,7 +4,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { netlinkFlags, operstateOf, sysfsNumber } from "../../src/layers/linux/interface-stats-parse.js"
+import { indexNetDev, netDevCounters, netlinkFlags, operstateOf, sysfsNumber } from "../../src/layers/linux/interface-stats-parse.js"
 import { linuxInterfaceStatsLayer } from "../../src/layers/linux/interface-stats.js"
 import {
   integerAt,
@@ -223,5 +223,153 @@ describe("interface flags and counters", () => {
     expect(r.d.flags & 1).toBe(1)
     expect(Either.isLeft(r.unknown)).toBe(true)
     expect(Either.isLeft(r.traversal)).toBe(true)
+  })
+})
+
+describe("/proc/net/dev", () => {
+  const recorded = fs.readFileSync(path.join(__dirname, "fixtures/linux/net-dev.txt"))
+  const counters = (text: Buffer, name: string) => {
+    const index = new Map<string, number>()
+    indexNetDev(text, text.length, index)
+    const at = index.get(name)
+    return at === undefined ? undefined : netDevCounters(text, at, text.length)
+  }
+
+  it("indexes every interface line of a recorded file, names longer than the 6 columns included", () => {
+    const index = new Map<string, number>()
+    indexNetDev(recorded, recorded.length, index)
+    expect([...index.keys()]).toEqual(["lo", "tap0", "vm-long-name-x"])
+    expect(counters(recorded, "lo")).toEqual({
+      rx_bytes: 5412000n,
+      rx_packets: 6000n,
+      rx_errors: 0n,
+      rx_drop: 0n,
+      multicast: 0n,
+      tx_bytes: 5412000n,
+      tx_packets: 6000n,
+      tx_errors: 0n,
+      tx_dropped: 0n,
+      collisions: 0n
+    })
+    expect(counters(recorded, "vm-long-name-x")?.rx_bytes).toBe(0n)
+    expect(counters(recorded, "eth9")).toBeUndefined()
+  })
+
+  it("takes bytes, packets, errs, drop, multicast of receive and bytes, packets, errs, drop, colls of transmit", () => {
+    // the kernel's format: "%6s: %7llu %7llu %4llu %4llu %4llu %5llu %10llu %9llu %8llu %7llu %4llu %4llu %4llu %5llu %7llu %10llu"
+    const line = Buffer.from(
+      `Inter-|   Receive\n face |bytes\n  tap7: 18446744073709551615       2    3    4    5     6          7         8        9      10   11   12   13    14      15         16\n`,
+      "latin1"
+    )
+    expect(counters(line, "tap7")).toEqual({
+      rx_bytes: 18446744073709551615n,
+      rx_packets: 2n,
+      rx_errors: 3n,
+      rx_drop: 4n,
+      multicast: 8n,
+      tx_bytes: 9n,
+      tx_packets: 10n,
+      tx_errors: 11n,
+      tx_dropped: 12n,
+      collisions: 14n
+    })
+    // a short or garbled line is no line
+    expect(counters(Buffer.from("  tap7: 1 2 3\n"), "tap7")).toBeUndefined()
+    expect(counters(Buffer.from("  tap7: 1 2 3 4 5 6 7 x 9 10 11 12 13 14 15 16\n"), "tap7")).toBeUndefined()
+  })
+
+  /** A sysfs tree of plain files and a /proc/net/dev file (pread at offset 0 works on them as on the kernel's). */
+  const fakeHost = (taps: Record<string, { tun: boolean; rxDropped: number }>) => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "sysfs-"))
+    for (const [tap, t] of Object.entries(taps)) {
+      const dir = path.join(root, "class", tap)
+      fs.mkdirSync(path.join(dir, "statistics"), { recursive: true })
+      const files: Record<string, string> = { ifindex: "7", flags: "0x1003", mtu: "1500", operstate: "up", carrier: "1" }
+      if (t.tun) files.tun_flags = "0x1802"
+      for (const c of ["rx_packets", "rx_errors", "tx_packets", "tx_errors", "collisions", "rx_bytes", "tx_bytes", "multicast", "tx_dropped"])
+        files[`statistics/${c}`] = "1000"
+      files["statistics/rx_dropped"] = String(t.rxDropped)
+      for (const [f, v] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), `${v}\n`)
+    }
+    const netDev = path.join(root, "net-dev")
+    const writeNetDev = (rxBytes: number, names = Object.keys(taps)) =>
+      fs.writeFileSync(
+        netDev,
+        `Inter-|   Receive\n face |bytes\n${names
+          .map((tap) => `${tap.padStart(6)}: ${rxBytes} 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n`)
+          .join("")}`
+      )
+    writeNetDev(1)
+    return { layer: linuxInterfaceStatsLayer(path.join(root, "class"), netDev), writeNetDev }
+  }
+
+  it("the layer: counters from /proc/net/dev, flags and MTU from sysfs; rx_dropped from sysfs unless the interface is a tun/tap", async () => {
+    const host = fakeHost({ tap0: { tun: true, rxDropped: 99 }, eth0: { tun: false, rxDropped: 99 } })
+    const r = await Effect.runPromise(
+      Effect.gen(function* () {
+        const source = yield* InterfaceStats
+        const tap = yield* (yield* source.watch("tap0")).sample
+        const eth = yield* (yield* source.watch("eth0")).sample
+        return { tap, eth }
+      }).pipe(Effect.provide(host.layer))
+    )
+    expect(r.tap).toEqual({
+      bridge: "tap0",
+      flags: 69699,
+      sendLength: 0,
+      maxSendLength: 0,
+      sendDrops: 0,
+      mtu: 1500,
+      baudrate: 0n,
+      inputPackets: 2n,
+      inputErrors: 3n,
+      outputPackets: 10n,
+      outputErrors: 11n,
+      collisions: 14n,
+      inputBytes: 1n,
+      outputBytes: 9n,
+      inputMcast: 8n,
+      outputMcast: 0n,
+      inputDropped: 4n,
+      outputDropped: 12n
+    })
+    // /proc/net/dev's drop column adds rx_missed_errors, which only the tun driver never counts
+    expect(r.eth).toEqual({ ...r.tap, bridge: "eth0", inputDropped: 99n })
+  })
+
+  it("one read of /proc/net/dev serves every tap of a tick; a tap sampled again, or a later tick, reads it again", async () => {
+    const host = fakeHost({ tap0: { tun: true, rxDropped: 0 }, tap1: { tun: true, rxDropped: 0 } })
+    const r = await Effect.runPromise(
+      Effect.gen(function* () {
+        const source = yield* InterfaceStats
+        const tap0 = yield* source.watch("tap0")
+        const tap1 = yield* source.watch("tap1")
+        const a0 = yield* tap0.sample
+        host.writeNetDev(2)
+        // same turn of the event loop: tap1 gets the snapshot tap0's sample read
+        const a1 = yield* tap1.sample
+        // tap0 already used that snapshot: it reads the file again
+        const b0 = yield* tap0.sample
+        host.writeNetDev(3)
+        yield* Effect.sleep(5)
+        const c1 = yield* tap1.sample
+        return [a0.inputBytes, a1.inputBytes, b0.inputBytes, c1.inputBytes]
+      }).pipe(Effect.provide(host.layer))
+    )
+    expect(r).toEqual([1n, 1n, 2n, 3n])
+  })
+
+  it("an interface missing from /proc/net/dev (renamed since) is read from its sysfs statistics", async () => {
+    const host = fakeHost({ tap0: { tun: true, rxDropped: 5 } })
+    host.writeNetDev(1, ["other"])
+    const d = await Effect.runPromise(
+      Effect.gen(function* () {
+        const w = yield* (yield* InterfaceStats).watch("tap0")
+        return yield* w.sample
+      }).pipe(Effect.provide(host.layer))
+    )
+    expect(d.inputBytes).toBe(1000n)
+    expect(d.inputDropped).toBe(5n)
+    expect(d.mtu).toBe(1500)
   })
 })

@@ -4,6 +4,8 @@
  * IFF_DORMANT derived from the operational state), so the figures equal what the reference
  * reads through libnl (spec §8.3).
  */
+import { integerAt } from "./process-stats-parse.js"
+
 export const IFF_UP = 0x1
 export const IFF_RUNNING = 0x40
 export const IFF_LOWER_UP = 0x10000
@@ -63,4 +65,76 @@ export const netlinkFlags = (devFlags: number, operstate: string, carrier: strin
   }
   // int32 on the wire
   return flags | 0
+}
+
+/**
+ * /proc/net/dev (dev_seq_printf_stats): two header lines, then one line per interface,
+ * `<name>: ` (the name right-aligned in 6 columns) and 16 counters separated by spaces:
+ * receive bytes, packets, errs, drop (rx_dropped + rx_missed_errors), fifo, frame, compressed,
+ * multicast; transmit bytes, packets, errs, drop, fifo, colls, carrier, compressed.
+ * Interface names contain no `:` and no white space (dev_valid_name).
+ */
+export const NET_DEV_COLUMNS = 16
+
+/** Fills `into` with name → offset just after the `:` of that interface's line. */
+export const indexNetDev = (buf: Uint8Array, length: number, into: Map<string, number>): void => {
+  into.clear()
+  let line = 0
+  while (line < length) {
+    let eol = line
+    while (eol < length && buf[eol] !== 0x0a) eol++
+    let colon = line
+    while (colon < eol && buf[colon] !== 0x3a) colon++
+    // the header lines have `|` before any `:` (and no `:` at all)
+    if (colon < eol) {
+      let start = line
+      while (start < colon && buf[start] === 0x20) start++
+      if (start < colon) into.set(Buffer.from(buf.buffer, buf.byteOffset + start, colon - start).toString("latin1"), colon + 1)
+    }
+    line = eol + 1
+  }
+}
+
+/** The counters of /proc/net/dev the ifdata carries (spec §8.3), as rtnl_link_stats64 names them. */
+export interface NetDevCounters {
+  readonly rx_bytes: bigint
+  readonly rx_packets: bigint
+  readonly rx_errors: bigint
+  /** rx_dropped + rx_missed_errors. */
+  readonly rx_drop: bigint
+  readonly multicast: bigint
+  readonly tx_bytes: bigint
+  readonly tx_packets: bigint
+  readonly tx_errors: bigint
+  readonly tx_dropped: bigint
+  readonly collisions: bigint
+}
+
+/**
+ * The counters of the line whose first counter starts at or after `offset` (see indexNetDev);
+ * undefined when the line does not hold 16 decimal numbers.
+ */
+export const netDevCounters = (buf: Uint8Array, offset: number, length: number): NetDevCounters | undefined => {
+  const v: Array<bigint> = []
+  let i = offset
+  for (let col = 0; col < NET_DEV_COLUMNS; col++) {
+    while (i < length && buf[i] === 0x20) i++
+    const start = i
+    while (i < length && buf[i] !== 0x20 && buf[i] !== 0x0a) i++
+    const n = start < i ? integerAt(buf, start, i) : undefined
+    if (n === undefined || n < 0n) return undefined
+    v.push(n)
+  }
+  return {
+    rx_bytes: v[0]!,
+    rx_packets: v[1]!,
+    rx_errors: v[2]!,
+    rx_drop: v[3]!,
+    multicast: v[7]!,
+    tx_bytes: v[8]!,
+    tx_packets: v[9]!,
+    tx_errors: v[10]!,
+    tx_dropped: v[11]!,
+    collisions: v[13]!
+  }
 }
