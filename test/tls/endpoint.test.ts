@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Command } from "../../src/domain/command.js"
 import { LABEL_ERROR } from "../../src/domain/name.js"
 import type { Wire } from "../../src/domain/wire.js"
+import { servedChain } from "../../src/daemons/tls-endpoint/credentials.js"
 import { startEndpoint } from "../../src/daemons/tls-endpoint/main.js"
 import { connectRemote } from "../../src/cli/remote/connect.js"
 import { type Certificate, leafProfile, toPem, wholeSeconds } from "../../src/tls/certs.js"
@@ -220,6 +221,34 @@ describe("delegation through two intermediates", () => {
     const odd = await makeIntermediate(root, "odd", policy(1, POLICY_REFUSED_MEMORY, [0], [], null))
     const leaf = await leafFor(odd, ".", info)
     expect(onlyFailure(await session(leaf, [odd.cert]))).toBe("policy refused by vmmd")
+  })
+})
+
+describe("the server's certificate chain", () => {
+  it("a lone server certificate issued by the CA is served with the CA, as OpenSSL's automatic chain did; others as they are", async () => {
+    const leaf = await leafFor(root, ".", info)
+    const socket = tls.connect({
+      host: "127.0.0.1", port, cert: pemChain([leaf.cert]), key: await keyPem(leaf), ca: toPem(root.cert),
+      minVersion: "TLSv1.3", checkServerIdentity: () => undefined
+    })
+    const served = await new Promise<Array<string>>((resolve, reject) => {
+      socket.once("secureConnect", () => {
+        const chain: Array<string> = []
+        for (let c = socket.getPeerX509Certificate(); c !== undefined && chain.length < 5; c = c.issuerCertificate) chain.push(c.subject)
+        socket.destroy()
+        resolve(chain)
+      })
+      socket.once("error", reject)
+    })
+    expect(served).toEqual(["CN=server", "CN=root"])
+    const serverPem = fs.readFileSync(path.join(dir, "server.pem"), "latin1")
+    const caPem = toPem(root.cert)
+    expect(servedChain(serverPem, 1, caPem)).toBe(`${serverPem.trimEnd()}\n${caPem}`)
+    const other = await makeRoot("other")
+    const otherServer = toPem((await makeServer(other)).cert)
+    expect(servedChain(otherServer, 1, caPem)).toBe(otherServer)
+    expect(servedChain(`${serverPem}${caPem}`, 2, caPem)).toBe(`${serverPem}${caPem}`)
+    expect(servedChain(caPem, 1, caPem)).toBe(caPem)
   })
 })
 

@@ -45,7 +45,7 @@ export const DEFAULTS = {
 
 const tlsOptions = (creds: Credentials, handshakeTimeout: Duration.Duration): tls.TlsOptions => ({
   ca: [creds.caPem],
-  cert: creds.certPem,
+  cert: creds.servedCertPem,
   key: creds.keyPem,
   minVersion: "TLSv1.3",
   maxVersion: "TLSv1.3",
