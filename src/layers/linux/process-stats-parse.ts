@@ -105,8 +105,11 @@ const VOLUNTARY = Buffer.from("\nvoluntary_ctxt_switches:", "latin1")
 const NONVOLUNTARY = Buffer.from("\nnonvoluntary_ctxt_switches:", "latin1")
 
 const statusValue = (buf: Buffer, length: number, key: Buffer): bigint | undefined => {
-  const at = buf.indexOf(key)
-  if (at === -1 || at >= length) return undefined
+  // searched backwards from the end of what was read: the two lines come near the end of the
+  // file, and the rest of a reused buffer is stale
+  if (length < key.length) return undefined
+  const at = buf.lastIndexOf(key, length - key.length)
+  if (at === -1) return undefined
   let start = at + key.length
   while (start < length && (buf[start] === SPACE || buf[start] === 0x09)) start++
   let end = start
