@@ -5,7 +5,8 @@
 // Figures: create and destroy latency with 0 and with 200 unikernels running (client side,
 // p50/p99); info latency with 200 and 1,000 running; daemon RSS with 200 and 1,000 running;
 // restore time of a 200- and a 1,000-unikernel state file (daemon start until all run).
-// Knobs (environment): ITER=50 BIG=1000 DEBUG=1, DIST=<a dist/ directory> to compare builds.
+// Knobs (environment): ITER=50 BIG=1000 DEBUG=1, DIST=<a dist/ directory> to compare builds,
+// DAEMON_NODE_FLAGS="..." node options for the daemon (default: those of its #! line).
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
@@ -101,11 +102,19 @@ const expectOk = ([payload, ms]) => {
 }
 
 let daemon
+// the node options the daemon runs with: by default those of its #! line (what an operator
+// who runs the installed program gets), or DAEMON_NODE_FLAGS
+const shebangFlags = () => {
+  const first = fs.readFileSync(path.join(dist, "bin/albatrossd.js"), "utf8").split("\n", 1)[0]
+  const m = /^#!\/usr\/bin\/env -S node (.*)$/.exec(first)
+  return m ? m[1].split(" ").filter(Boolean) : []
+}
+const nodeFlags = process.env.DAEMON_NODE_FLAGS !== undefined ? process.env.DAEMON_NODE_FLAGS.split(" ").filter(Boolean) : shebangFlags()
 let log = ""
 const startDaemon = async () => {
   log = ""
   const t0 = Date.now()
-  daemon = spawn(process.execPath, [path.join(dist, "bin/albatrossd.js"), "--tmpdir", tmpdir, "--dbdir", dbdir, "--verbosity=error"], { stdio: ["ignore", "ignore", "pipe"] })
+  daemon = spawn(process.execPath, [...nodeFlags, path.join(dist, "bin/albatrossd.js"), "--tmpdir", tmpdir, "--dbdir", dbdir, "--verbosity=error"], { stdio: ["ignore", "ignore", "pipe"] })
   daemon.stderr.on("data", (c) => {
     log += c
     if (process.env.DEBUG) process.stderr.write(c)
