@@ -153,6 +153,28 @@ describe("sampling", () => {
       })
     ))
 
+  it("what the tick's encoder leaves to the generic codec still goes out (a non-ASCII netif), what no codec can encode is skipped", () =>
+    run(
+      Effect.gen(function* () {
+        const t = setup()
+        yield* t.start
+        t.processes.set(100, sampleOf(1))
+        // beyond Int64: no encoder takes it; the message is logged and skipped, the others go on
+        const huge = sampleOf(2)
+        t.processes.set(200, { ...huge, rusage: { ...huge.rusage, minflt: 2n ** 64n } })
+        t.interfaces.set("tap0", ifDataOf("tap0", 1))
+        yield* add(t.dir, "a:uml", 100, [{ bridge: "nét0", tap: "tap0" }])
+        yield* add(t.dir, "a:huge", 200)
+        const sub = yield* subscribe(t.dir, "a:")
+        for (let i = 0; i < 3; i++) {
+          const w = yield* next(sub)
+          expect(w.header.name.toString()).toBe(":uml")
+          expect(statsOf(w).ifdata).toEqual([{ ...ifDataOf("tap0", 1), bridge: "nét0" }])
+          expect(statsOf(w).rusage).toEqual(sampleOf(1).rusage)
+        }
+      })
+    ))
+
   it("only subscribed unikernels are sampled; a vanished process is dropped with a log line, the daemon goes on", () =>
     run(
       Effect.gen(function* () {
