@@ -19,7 +19,7 @@ import { endpointOf, socketFileOf } from "../../domain/endpoint.js"
 import { Name } from "../../domain/name.js"
 import { type Payload, PROTOCOL_VERSION, type Wire } from "../../domain/wire.js"
 import { DEFAULT_READ_TIMEOUT } from "../../net/connection.js"
-import { FrameDecoder, framePrefix } from "../../wire/framing.js"
+import { encodeFrame, FrameDecoder } from "../../wire/framing.js"
 import { decodeWireSync, encodeWireSync } from "../../wire/index.js"
 import type { Certificate } from "../../tls/certs.js"
 import type { Authority } from "../../tls/peer-chain.js"
@@ -58,11 +58,7 @@ const ignore = (): void => {}
 /** A whole frame (length prefix and DER), or `undefined` if the message cannot be encoded. */
 const frameOf = (wire: Wire): Uint8Array | undefined => {
   const der = encodeWireSync(wire)
-  if (Either.isLeft(der)) return undefined
-  const out = new Uint8Array(4 + der.right.length)
-  out.set(framePrefix(der.right.length), 0)
-  out.set(der.right, 4)
-  return out
+  return Either.isLeft(der) ? undefined : encodeFrame(der.right)
 }
 
 /** Step 7 (or a refusal): the final message, then the close. */
