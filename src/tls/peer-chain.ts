@@ -82,6 +82,20 @@ const needsLabel = (command: Command): string | undefined => {
 
 const emptyCn = (cn: string | undefined): boolean => cn === undefined || cn === ""
 
+/**
+ * The extension and CN of a CA certificate, read once per certificate object: the endpoint
+ * keeps its CA and the intermediates it has seen parsed, and sees them again on every request.
+ */
+const issuerFieldsCache = new WeakMap<Certificate, { extension: ReturnType<typeof certificateAlbatrossExtension>; cn: string | undefined }>()
+const issuerFields = (cert: Certificate) => {
+  let fields = issuerFieldsCache.get(cert)
+  if (fields === undefined) {
+    fields = { extension: certificateAlbatrossExtension(cert), cn: commonName(cert) }
+    issuerFieldsCache.set(cert, fields)
+  }
+  return fields
+}
+
 /** The intermediates' policies and the admin path; `certs` top-down (closest to the CA first). */
 const extractPolicies = (
   certs: ReadonlyArray<Certificate>
@@ -89,12 +103,11 @@ const extractPolicies = (
   let path: ReadonlyArray<string> = []
   const policies: Array<PathPolicy> = []
   for (const cert of certs) {
-    const ext = certificateAlbatrossExtension(cert)
+    const { extension: ext, cn } = issuerFields(cert)
     if (Option.isNone(ext)) continue
     if (Either.isLeft(ext.value)) return Either.left("couldn't parse albatross extension")
     const command = ext.value.right.command
     if (command._tag !== "PolicyAdd") return Either.left(`unexpected wire ${commandText(command)}`)
-    const cn = commonName(cert)
     if (emptyCn(cn)) return Either.left("policy add may not have an empty name")
     const label = parseLabel(cn!)
     if (Either.isLeft(label)) return Either.left(label.left)
