@@ -1,5 +1,11 @@
-#!/usr/bin/env node
-/** albatrossd: the privileged daemon that runs unikernels (spec §4). */
+#!/usr/bin/env -S node --max-semi-space-size=1
+/**
+ * albatrossd: the privileged daemon that runs unikernels (spec §4).
+ *
+ * `--max-semi-space-size=1` (MB; V8's default young generation is 16 MB per semi-space): the
+ * daemon allocates little and rarely, so a smaller young generation costs it nothing measurable
+ * and keeps about 20 MB less resident with 200 unikernels (BENCHMARKS.md, albatrossd).
+ */
 import { Command, ValidationError } from "@effect/cli"
 // the module paths, not the package index: the index loads every Node platform module (HTTP
 // client and server, undici, workers), about 30 MB of RSS the daemon never uses
