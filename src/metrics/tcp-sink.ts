@@ -7,6 +7,7 @@
 import * as net from "node:net"
 import { Data, Duration, Effect } from "effect"
 import type { HostPort } from "../daemons/influx/endpoint.js"
+import { connectWriteOnly } from "../net/write-only-tcp.js"
 
 export class SinkError extends Data.TaggedError("SinkError")<{ readonly stage: "connect" | "write"; readonly message: string }> {}
 
@@ -30,29 +31,10 @@ export const tcpSink = (target: HostPort, options: TcpSinkOptions = DEFAULT_SINK
     socket?.destroy()
     socket = undefined
   }
-  const connect = Effect.async<net.Socket, SinkError>((resume) => {
-    const s = net.createConnection({ host: target.host, port: target.port })
-    const onError = (err: Error) => {
-      s.destroy()
-      resume(Effect.fail(new SinkError({ stage: "connect", message: err.message })))
-    }
-    s.once("error", onError)
-    s.once("connect", () => {
-      s.off("error", onError)
-      s.setKeepAlive(true)
-      const dead = () => {
-        if (socket === s) socket = undefined
-        s.destroy()
-      }
-      s.on("error", dead)
-      s.on("end", dead)
-      s.on("close", dead)
-      // nothing is read; keep the stream flowing so the peer's close is seen
-      s.resume()
-      resume(Effect.succeed(s))
-    })
-    return Effect.sync(() => s.destroy())
+  const connect = connectWriteOnly(target.host, target.port, (s) => {
+    if (socket === s) socket = undefined
   }).pipe(
+    Effect.mapError((err) => new SinkError({ stage: "connect", message: err.message })),
     Effect.timeoutFail({
       duration: options.connectTimeout,
       onTimeout: () => new SinkError({ stage: "connect", message: `no connection within ${Duration.format(options.connectTimeout)}` })

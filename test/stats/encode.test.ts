@@ -7,10 +7,11 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { encodeStatsHeader, encodeStatsPayload, FrameBatch, payloadBytes } from "../../src/daemons/stats/encode.js"
 import { Name } from "../../src/domain/name.js"
-import type { IfData, KinfoMem, Rusage, Stats, Timeval } from "../../src/domain/stats.js"
+import type { Stats } from "../../src/domain/stats.js"
 import type { Wire } from "../../src/domain/wire.js"
 import { FrameDecoder } from "../../src/wire/framing.js"
 import { decodeWireSync, encodeWireSync } from "../../src/wire/index.js"
+import { statsOf } from "../wire/arbitraries.js"
 
 const INT64_MAX = 0x7fffffffffffffffn
 const INT64_MIN = -0x8000000000000000n
@@ -27,66 +28,12 @@ const int32 = fc.oneof(
   { weight: 150, arbitrary: fc.constantFrom(0, 127, 128, -128, -129, 255, 256, 32767, 32768, 69699, -1, 1500) },
   { weight: 1, arbitrary: fc.constantFrom(2 ** 31, -(2 ** 31) - 1, 2 ** 40, 0.5, Number.NaN) }
 )
-const timeval: fc.Arbitrary<Timeval> = fc.record({ sec: int64, usec: int32 })
 const text = fc.oneof(
   { weight: 40, arbitrary: fc.stringMatching(/^[a-z0-9.:-]{0,20}$/) },
   { weight: 1, arbitrary: fc.string({ unit: "grapheme", maxLength: 8 }) },
   { weight: 4, arbitrary: fc.string({ minLength: 120, maxLength: 300 }) }
 )
-const rusage: fc.Arbitrary<Rusage> = fc.record({
-  utime: timeval,
-  stime: timeval,
-  maxrss: int64,
-  ixrss: int64,
-  idrss: int64,
-  isrss: int64,
-  minflt: int64,
-  majflt: int64,
-  nswap: int64,
-  inblock: int64,
-  outblock: int64,
-  msgsnd: int64,
-  msgrcv: int64,
-  nsignals: int64,
-  nvcsw: int64,
-  nivcsw: int64
-})
-const kinfoMem: fc.Arbitrary<KinfoMem> = fc.record({
-  vsize: int64,
-  rss: int64,
-  tsize: int64,
-  dsize: int64,
-  ssize: int64,
-  runtime: int64,
-  cow: int32,
-  start: timeval
-})
-const ifData: fc.Arbitrary<IfData> = fc.record({
-  bridge: text,
-  flags: int32,
-  sendLength: int32,
-  maxSendLength: int32,
-  sendDrops: int32,
-  mtu: int32,
-  baudrate: int64,
-  inputPackets: int64,
-  inputErrors: int64,
-  outputPackets: int64,
-  outputErrors: int64,
-  collisions: int64,
-  inputBytes: int64,
-  outputBytes: int64,
-  inputMcast: int64,
-  outputMcast: int64,
-  inputDropped: int64,
-  outputDropped: int64
-})
-const stats: fc.Arbitrary<Stats> = fc.record({
-  rusage,
-  kinfoMem: fc.option(kinfoMem, { nil: null }),
-  vmm: fc.option(fc.array(fc.record({ key: text, value: int64 }), { maxLength: 12 }), { nil: null }),
-  ifdata: fc.array(ifData, { maxLength: 4 })
-})
+const stats: fc.Arbitrary<Stats> = statsOf({ int64, int32, small: int32, text, maxVmm: 12, maxInterfaces: 4 })
 const label = fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,62}$/)
 const name = fc
   .tuple(fc.array(label, { maxLength: 4 }), fc.option(label, { nil: null }))

@@ -169,54 +169,70 @@ export const success: fc.Arbitrary<Success> = fc.oneof(
   fc.array(name, { maxLength: 4 }).map((consoles): Success => ({ _tag: "Consoles", consoles }))
 )
 
-const timeval: fc.Arbitrary<Timeval> = fc.record({ sec: int64, usec: safeInt })
-const rusage: fc.Arbitrary<Rusage> = fc.record({
-  utime: timeval,
-  stime: timeval,
-  maxrss: int64,
-  ixrss: int64,
-  idrss: int64,
-  isrss: int64,
-  minflt: int64,
-  majflt: int64,
-  nswap: int64,
-  inblock: int64,
-  outblock: int64,
-  msgsnd: int64,
-  msgrcv: int64,
-  nsignals: int64,
-  nvcsw: int64,
-  nivcsw: int64
-})
-const ifdata: fc.Arbitrary<IfData> = fc.record({
-  bridge: text,
-  flags: int32,
-  sendLength: int32,
-  maxSendLength: int32,
-  sendDrops: int32,
-  mtu: int32,
-  baudrate: int64,
-  inputPackets: int64,
-  inputErrors: int64,
-  outputPackets: int64,
-  outputErrors: int64,
-  collisions: int64,
-  inputBytes: int64,
-  outputBytes: int64,
-  inputMcast: int64,
-  outputMcast: int64,
-  inputDropped: int64,
-  outputDropped: int64
-})
-export const stats: fc.Arbitrary<Stats> = fc.record({
-  rusage,
-  kinfoMem: fc.option(
-    fc.record({ vsize: int64, rss: int64, tsize: int64, dsize: int64, ssize: int64, runtime: int64, cow: safeInt, start: timeval }),
-    { nil: null }
-  ),
-  vmm: fc.option(fc.array(fc.record({ key: text, value: int64 }), { maxLength: 4 }), { nil: null }),
-  ifdata: fc.array(ifdata, { maxLength: 2 })
-})
+/** The values a stats message is made of; the tick encoder's tests weigh them towards the edges. */
+export interface StatsValues {
+  readonly int64: fc.Arbitrary<bigint>
+  /** 32-bit fields, and the microseconds and cow counts the grammar holds as native integers */
+  readonly int32: fc.Arbitrary<number>
+  readonly small: fc.Arbitrary<number>
+  readonly text: fc.Arbitrary<string>
+  readonly maxVmm: number
+  readonly maxInterfaces: number
+}
+
+export const statsOf = (v: StatsValues): fc.Arbitrary<Stats> => {
+  const { int64, int32 } = v
+  const timeval: fc.Arbitrary<Timeval> = fc.record({ sec: int64, usec: v.small })
+  const rusage: fc.Arbitrary<Rusage> = fc.record({
+    utime: timeval,
+    stime: timeval,
+    maxrss: int64,
+    ixrss: int64,
+    idrss: int64,
+    isrss: int64,
+    minflt: int64,
+    majflt: int64,
+    nswap: int64,
+    inblock: int64,
+    outblock: int64,
+    msgsnd: int64,
+    msgrcv: int64,
+    nsignals: int64,
+    nvcsw: int64,
+    nivcsw: int64
+  })
+  const ifdata: fc.Arbitrary<IfData> = fc.record({
+    bridge: v.text,
+    flags: int32,
+    sendLength: int32,
+    maxSendLength: int32,
+    sendDrops: int32,
+    mtu: int32,
+    baudrate: int64,
+    inputPackets: int64,
+    inputErrors: int64,
+    outputPackets: int64,
+    outputErrors: int64,
+    collisions: int64,
+    inputBytes: int64,
+    outputBytes: int64,
+    inputMcast: int64,
+    outputMcast: int64,
+    inputDropped: int64,
+    outputDropped: int64
+  })
+  return fc.record({
+    rusage,
+    kinfoMem: fc.option(
+      fc.record({ vsize: int64, rss: int64, tsize: int64, dsize: int64, ssize: int64, runtime: int64, cow: v.small, start: timeval }),
+      { nil: null }
+    ),
+    vmm: fc.option(fc.array(fc.record({ key: v.text, value: int64 }), { maxLength: v.maxVmm }), { nil: null }),
+    ifdata: fc.array(ifdata, { maxLength: v.maxInterfaces })
+  })
+}
+
+export const stats: fc.Arbitrary<Stats> = statsOf({ int64, int32, small: safeInt, text, maxVmm: 4, maxInterfaces: 2 })
 
 export const data: fc.Arbitrary<Data> = fc.oneof(
   fc.record({ timestamp: date, line: bytes }).map((c): Data => ({ _tag: "ConsoleData", ...c })),

@@ -5,6 +5,7 @@
  */
 import * as net from "node:net"
 import { Data, Effect } from "effect"
+import { connectWriteOnly } from "../../net/write-only-tcp.js"
 import type { HostPort } from "./endpoint.js"
 
 export class WriteError extends Data.TaggedError("WriteError")<{
@@ -29,30 +30,13 @@ export const tcpWriter = (target: HostPort): LineWriter => {
     socket?.destroy()
     socket = undefined
   }
-  const connect = Effect.async<net.Socket, WriteError>((resume) => {
-    const s = net.createConnection({ host: target.host, port: target.port })
-    const onError = (err: Error) => {
-      s.destroy()
-      resume(Effect.fail(new WriteError({ message: `error connecting to influxd ${target.host}:${target.port}: ${err.message}`, permanent: false })))
-    }
-    s.once("error", onError)
-    s.once("connect", () => {
-      s.off("error", onError)
-      s.setKeepAlive(true)
-      // the listener closing or failing is noticed before the next write, not after it
-      const dead = () => {
-        if (socket === s) socket = undefined
-        s.destroy()
-      }
-      s.on("error", dead)
-      s.on("end", dead)
-      s.on("close", dead)
-      // nothing is ever read; keep the stream flowing so "end" is seen
-      s.resume()
-      resume(Effect.succeed(s))
-    })
-    return Effect.sync(() => s.destroy())
-  })
+  const connect = connectWriteOnly(target.host, target.port, (s) => {
+    if (socket === s) socket = undefined
+  }).pipe(
+    Effect.mapError(
+      (err) => new WriteError({ message: `error connecting to influxd ${target.host}:${target.port}: ${err.message}`, permanent: false })
+    )
+  )
   return {
     describe: `tcp://${target.host}:${target.port}`,
     write: (lines) =>
