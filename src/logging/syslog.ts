@@ -75,6 +75,8 @@ const detach = (child: ChildProcess, onGone: () => void): void => {
   child.unref()
   const stdin = child.stdin as unknown as { unref?: () => void } | null
   stdin?.unref?.()
+  // drained, so a logger complaining on stderr never blocks on a full pipe
+  child.stderr?.resume()
   const err = child.stderr as unknown as { unref?: () => void } | null
   err?.unref?.()
 }
