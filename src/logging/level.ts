@@ -4,8 +4,8 @@
  * `-v`, and `-v` (any number of times) asks for debug messages.
  *
  * One difference, kept on purpose: with no flag the reference logs warnings and errors only;
- * ours also logs info (a unikernel created, a client rejected), which operators asked for in
- * the logs they read, so one `-v` already means debug here.
+ * ours also logs info (a unikernel created, a client rejected, a peer reconnected), the lines
+ * that tell what the daemon did, so one `-v` already means debug here.
  */
 import { LogLevel } from "effect"
 
