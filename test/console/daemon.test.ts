@@ -13,7 +13,6 @@ import {
   count,
   ends,
   next,
-  pause,
   replyText,
   run,
   setup,
