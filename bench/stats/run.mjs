@@ -15,7 +15,7 @@
 // interfaces as on a real host. TAPS=lo registers the loopback interface for every unikernel
 // instead (the earlier setup: one interface, not a tap).
 // Knobs (environment): DIST=dir (another build), TAPS=netns|lo, SIZES=200,1000 TICKS=10 INTERVAL=0.5 WARMUP=10; THREADS=1 prints the CPU
-// per thread; DAEMON_NODE_FLAGS passes node flags to the daemon; PROF=dir writes its CPU profile;
+// per thread; DAEMON_NODE_FLAGS passes node flags to the daemon (default: those of its #! line); PROF=dir writes its CPU profile;
 // DEBUG=1 shows its log; DAEMON_STDOUT=file keeps its stdout.
 import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -136,7 +136,7 @@ const runCase = async (n, withTap) => {
   })
   await new Promise((r) => vmmd.listen(path.join(dir, "util/vmmd.sock"), r))
   const command = [...(netns?.prefix ?? []), process.execPath]
-  const daemon = spawn(command[0], [...command.slice(1), ...(process.env.DAEMON_NODE_FLAGS ? process.env.DAEMON_NODE_FLAGS.split(" ") : []), ...(process.env.PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROF}`] : []), path.join(dist, "bin/albatross-stats.js"), "--tmpdir", dir, "--interval", String(INTERVAL), process.env.DEBUG ? "-v" : "-q"], {
+  const daemon = spawn(command[0], [...command.slice(1), ...daemonNodeFlags(), ...(process.env.PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROF}`] : []), path.join(dist, "bin/albatross-stats.js"), "--tmpdir", dir, "--interval", String(INTERVAL), process.env.DEBUG ? "-v" : "-q"], {
     stdio: ["ignore", process.env.DAEMON_STDOUT ? fs.openSync(process.env.DAEMON_STDOUT, "w") : "ignore", process.env.DEBUG ? "inherit" : "ignore"]
   })
   const sock = path.join(dir, "util/stat.sock")
@@ -197,6 +197,15 @@ console.log(`albatross-stats sampling tick: ${os.cpus().length} cores, ${os.cpus
 console.log("| registered processes | interfaces each | CPU per tick (ms) | CPU per unikernel per tick (us) | daemon RSS (MB) |")
 console.log("|---:|---:|---:|---:|---:|")
 let worst = 0
+// the node options the daemon runs with: those of its #! line (what an operator running the
+// installed program gets), or DAEMON_NODE_FLAGS
+function daemonNodeFlags() {
+  if (process.env.DAEMON_NODE_FLAGS !== undefined) return process.env.DAEMON_NODE_FLAGS.split(" ").filter(Boolean)
+  const first = fs.readFileSync(path.join(dist, "bin/albatross-stats.js"), "utf8").split("\n", 1)[0]
+  const m = /^#!\/usr\/bin\/env -S node (.*)$/.exec(first)
+  return m ? m[1].split(" ").filter(Boolean) : []
+}
+
 for (const n of SIZES) {
   for (const withTap of [false, true]) {
     const r = await runCase(n, withTap)

@@ -1,5 +1,13 @@
-#!/usr/bin/env node
-/** albatross-stats: per-unikernel statistics (spec §8). */
+#!/usr/bin/env -S node --no-memory-reducer
+/**
+ * albatross-stats: per-unikernel statistics (spec §8).
+ *
+ * `--no-memory-reducer`: between two ticks the daemon is idle, and V8's memory reducer takes
+ * that for the end of the work and shrinks the heap, which the next tick grows again with
+ * extra garbage collections: with 200 unikernels a tick cost 64-76 us per unikernel in about
+ * half the runs and ~49 in the others; without the reducer 47-50 in every run, for ~20 MB more
+ * resident (BENCHMARKS.md, ## stats).
+ */
 import { Command, ValidationError } from "@effect/cli"
 // the module paths, not the package index (which loads the HTTP client and server, undici, workers)
 import * as NodeContext from "@effect/platform-node/NodeContext"
