@@ -164,37 +164,40 @@ const extensionValues = (r: Reader): Extensions => {
   return found
 }
 
-/** The subject Name of a DER certificate as encoded (tag and length included). */
-export const subjectDer = (der: Uint8Array): Either.Either<Uint8Array, string> => {
+/**
+ * Runs `read` on a DER certificate with `r` at the issuer of its tbsCertificate (`tbsEnd` where
+ * that ends); a malformed certificate is an error text, never an exception.
+ */
+const readTbs = <A>(der: Uint8Array, read: (r: Reader, tbsEnd: number) => A): Either.Either<A, string> => {
   try {
     const r = new Reader(der)
     r.end = r.enter(SEQUENCE, "certificate")
-    r.end = r.enter(SEQUENCE, "tbsCertificate")
-    if (r.peek() === EXPLICIT_VERSION) skip(r, "version")
-    skip(r, "serial number")
-    skip(r, "signature algorithm")
-    skip(r, "issuer")
-    skip(r, "validity")
-    const start = r.pos
-    skip(r, "subject")
-    return Either.right(der.subarray(start, r.pos))
-  } catch (e) {
-    if (e instanceof Fault) return Either.left(`invalid certificate: ${e.reason}`)
-    throw e
-  }
-}
-
-/** Reads the issuer, the subject CN, the albatross and authority key identifier extensions of a DER certificate. */
-export const leafFieldsFromDer = (der: Uint8Array): Either.Either<LeafFields, string> => {
-  try {
-    const r = new Reader(der)
-    const certEnd = r.enter(SEQUENCE, "certificate")
-    r.end = certEnd
     const tbsEnd = r.enter(SEQUENCE, "tbsCertificate")
     r.end = tbsEnd
     if (r.peek() === EXPLICIT_VERSION) skip(r, "version")
     skip(r, "serial number")
     skip(r, "signature algorithm")
+    return Either.right(read(r, tbsEnd))
+  } catch (e) {
+    if (e instanceof Fault) return Either.left(`invalid certificate: ${e.reason}`)
+    if (e instanceof TypeError) return Either.left(`invalid certificate: ${e.message}`)
+    throw e
+  }
+}
+
+/** The subject Name of a DER certificate as encoded (tag and length included). */
+export const subjectDer = (der: Uint8Array): Either.Either<Uint8Array, string> =>
+  readTbs(der, (r) => {
+    skip(r, "issuer")
+    skip(r, "validity")
+    const start = r.pos
+    skip(r, "subject")
+    return der.subarray(start, r.pos)
+  })
+
+/** Reads the issuer, the subject CN, the albatross and authority key identifier extensions of a DER certificate. */
+export const leafFieldsFromDer = (der: Uint8Array): Either.Either<LeafFields, string> =>
+  readTbs(der, (r, tbsEnd): LeafFields => {
     const issuerStart = r.pos
     skip(r, "issuer")
     const issuer = der.subarray(issuerStart, r.pos)
@@ -206,15 +209,10 @@ export const leafFieldsFromDer = (der: Uint8Array): Either.Either<LeafFields, st
     while (r.pos < tbsEnd && r.peek() !== EXTENSIONS) skip(r, "unique identifier")
     const found = r.pos < tbsEnd ? extensionValues(r) : undefined
     const value = found?.albatross
-    return Either.right({
+    return {
       issuer,
       commonName,
       albatrossExtension: value === undefined ? Option.none() : Option.some(decodeCertExtensionSync(value)),
       ...(found?.authorityKeyId === undefined ? {} : { authorityKeyId: found.authorityKeyId })
-    })
-  } catch (e) {
-    if (e instanceof Fault) return Either.left(`invalid certificate: ${e.reason}`)
-    if (e instanceof TypeError) return Either.left(`invalid certificate: ${e.message}`)
-    throw e
-  }
-}
+    }
+  })
