@@ -65,8 +65,9 @@ const linkedIssuers = (leaf: crypto.X509Certificate, caDer: Uint8Array): Either.
   return Either.right(issuers)
 }
 
-/** Our CA's subject Name and subject key identifier as encoded, read once per CA certificate. */
+/** Our CA's DER, subject Name and subject key identifier as encoded, read once per CA certificate. */
 interface CaNames {
+  readonly der: Buffer
   readonly subject: Uint8Array | undefined
   readonly keyId: Uint8Array | undefined
 }
@@ -74,9 +75,10 @@ const caNamesCache = new WeakMap<Certificate, CaNames>()
 const caNames = (ca: Certificate): CaNames => {
   let names = caNamesCache.get(ca)
   if (names === undefined) {
-    const subject = subjectDer(new Uint8Array(ca.rawData))
+    const der = Buffer.from(ca.rawData)
+    const subject = subjectDer(der)
     const ski = ca.getExtension(x509.SubjectKeyIdentifierExtension)
-    names = { subject: Either.getOrUndefined(subject), keyId: ski === null ? undefined : Buffer.from(ski.keyId, "hex") }
+    names = { der, subject: Either.getOrUndefined(subject), keyId: ski === null ? undefined : Buffer.from(ski.keyId, "hex") }
     caNamesCache.set(ca, names)
   }
   return names
@@ -109,14 +111,14 @@ const opensslVerifiedLeafSignature = (socket: tls.TLSSocket, fields: LeafFields,
 }
 
 /** Number of certificates the client sent, our CA (when sent along, last) not counted, up to one past the limit. */
-const sentLength = (leaf: crypto.X509Certificate, caDer: () => Buffer): number => {
+const sentLength = (leaf: crypto.X509Certificate, caDer: Buffer): number => {
   let n = 1
   let last = leaf
   for (let cert = leaf.issuerCertificate; cert !== undefined && n <= MAX_CHAIN_LENGTH; cert = cert.issuerCertificate) {
     n++
     last = cert
   }
-  return n > 1 && last.raw.equals(caDer()) ? n - 1 : n
+  return n > 1 && last.raw.equals(caDer) ? n - 1 : n
 }
 
 /**
@@ -134,10 +136,10 @@ export const authorizeSync = (socket: tls.TLSSocket, ca: Certificate, now: Date 
   // length (and spares Node's getPeerCertificate(true), which builds an object for every certificate)
   let issuers: Array<Certificate>
   if (namesIssuer(leaf, ca)) {
-    if (sentLength(leaf, () => Buffer.from(ca.rawData)) >= MAX_CHAIN_LENGTH) return Either.left("certificate chain too long")
+    if (sentLength(leaf, caNames(ca).der) >= MAX_CHAIN_LENGTH) return Either.left("certificate chain too long")
     issuers = [ca]
   } else {
-    const linked = linkedIssuers(leaf, Buffer.from(ca.rawData))
+    const linked = linkedIssuers(leaf, caNames(ca).der)
     if (Either.isLeft(linked)) return Either.left(linked.left)
     issuers = linked.right
   }
