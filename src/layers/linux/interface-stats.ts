@@ -39,7 +39,7 @@ import {
   sysfsNumber
 } from "./interface-stats-parse.js"
 import { integerAt } from "./process-stats-parse.js"
-import { errorText, KernelFile } from "./process-stats-kernel-file.js"
+import { closeQuietly, errorText, KernelFile } from "./process-stats-kernel-file.js"
 
 /**
  * /proc/net/dev as last read. One read serves every tap sampled in the same turn of the event
@@ -89,12 +89,7 @@ export class NetDev {
   }
 
   close(): void {
-    if (this.fd < 0) return
-    try {
-      fs.closeSync(this.fd)
-    } catch {
-      // read-only descriptor
-    }
+    closeQuietly(this.fd)
     this.fd = -1
   }
 }

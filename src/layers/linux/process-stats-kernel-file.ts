@@ -44,13 +44,18 @@ export class KernelFile {
   }
 
   close(): void {
-    if (this.fd < 0) return
-    try {
-      fs.closeSync(this.fd)
-    } catch {
-      // nothing to do about a failed close of a read-only descriptor
-    }
+    closeQuietly(this.fd)
     this.fd = -1
+  }
+}
+
+/** Closes a read-only descriptor if open (`fd >= 0`); a failed close leaves nothing to do. */
+export const closeQuietly = (fd: number): void => {
+  if (fd < 0) return
+  try {
+    fs.closeSync(fd)
+  } catch {
+    // nothing to do about a failed close of a read-only descriptor
   }
 }
 
