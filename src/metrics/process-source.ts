@@ -16,6 +16,8 @@
  * asks sysctl kern.proc) kinfo_mem has no fields and is left out of the batch.
  */
 import * as fs from "node:fs"
+import { Either } from "effect"
+import { parseStat, parseStatm } from "../layers/linux/process-stats-parse.js"
 import { field, type Field } from "./line-protocol.js"
 import { type MetricsRegistry, ORDER } from "./registry.js"
 
@@ -54,25 +56,19 @@ export interface LinuxKinfo {
   readonly start: number
 }
 
-const int = (s: string | undefined): bigint | undefined => (s !== undefined && /^\d+$/.test(s) ? BigInt(s) : undefined)
-
-/** The figures from the first lines of /proc/self/stat and /proc/self/statm; undefined when they do not parse. */
+/**
+ * The figures from /proc/self/stat and /proc/self/statm, read with albatross-stats' parsers
+ * (the same proc(5) fields it reports for unikernels); undefined when they do not parse.
+ */
 export const parseLinuxKinfo = (stat: string, statm: string, start: number): LinuxKinfo | undefined => {
-  const paren = stat.lastIndexOf(")")
-  if (paren < 0) return undefined
-  // after the command name: field 3 of proc(5) (state) is at index 0
-  const f = stat.slice(paren + 2).trim().split(" ")
-  const m = statm.trim().split(" ")
-  if (f.length < 22 || m.length < 7) return undefined
-  const utime = int(f[14 - 3])
-  const stime = int(f[15 - 3])
-  const vsize = int(f[23 - 3])
-  const rss = int(f[24 - 3])
-  const tsize = int(m[3])
-  const data = int(m[5])
-  if (utime === undefined || stime === undefined || vsize === undefined || rss === undefined || tsize === undefined || data === undefined)
-    return undefined
-  return { vsize, rss, tsize, dsize: data, ssize: data, runtime: ((utime + stime) * 1_000_000n) / CLOCK_TICKS, start }
+  const statBytes = Buffer.from(stat, "latin1")
+  const statmBytes = Buffer.from(statm, "latin1")
+  const f = parseStat(statBytes, statBytes.length)
+  const m = parseStatm(statmBytes, statmBytes.length)
+  if (Either.isLeft(f) || Either.isLeft(m)) return undefined
+  const { utime, stime, vsize, rss } = f.right
+  const { tsize, dsize } = m.right
+  return { vsize, rss, tsize, dsize, ssize: dsize, runtime: ((utime + stime) * 1_000_000n) / CLOCK_TICKS, start }
 }
 
 export const kinfoFields = (k: LinuxKinfo, nowSeconds: number): ReadonlyArray<Field> => [
@@ -86,14 +82,12 @@ export const kinfoFields = (k: LinuxKinfo, nowSeconds: number): ReadonlyArray<Fi
   field.float("uptime", nowSeconds - k.start)
 ]
 
-const firstLine = (file: string): string => fs.readFileSync(file, "latin1").split("\n")[0] ?? ""
-
 const readLinuxKinfo = (): LinuxKinfo | undefined => {
   try {
     const ctime = fs.statSync("/proc/self", { bigint: true }).ctimeNs
     // (sec, usec) as metrics-rusage keeps it, then back to a float
     const start = Number(ctime / 1_000_000_000n) + Number((ctime % 1_000_000_000n) / 1000n) / 1_000_000
-    return parseLinuxKinfo(firstLine("/proc/self/stat"), firstLine("/proc/self/statm"), start)
+    return parseLinuxKinfo(fs.readFileSync("/proc/self/stat", "latin1"), fs.readFileSync("/proc/self/statm", "latin1"), start)
   } catch {
     return undefined
   }
