@@ -18,6 +18,8 @@ export interface TenderHandle {
   readonly exit: Effect.Effect<ProcessExit>
   /** `kill(pid, SIGTERM)`; a process already gone is not an error (errors are logged). */
   readonly terminate: Effect.Effect<void>
+  /** SIGKILL, for a process that ignored SIGTERM; a process already gone is not an error. */
+  readonly kill: Effect.Effect<void>
 }
 
 export interface BhyveBoot {

@@ -1,10 +1,11 @@
 import { createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { Effect, Either, Fiber } from "effect"
-import { afterEach, describe, expect, it } from "vitest"
+import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { Name } from "../../src/domain/name.js"
 import { nodeCommandRunner } from "../../src/layers/linux/command-runner.js"
 import { makePosixFifo } from "../../src/layers/linux/fifo.js"
-import { makePosixTender, spawnWithFifo, versionOutputMatches } from "../../src/layers/linux/tender.js"
+import { makePosixTender, spawnThroughHelper, spawnWithFifo, versionOutputMatches } from "../../src/layers/linux/tender.js"
+import { makeSpawnHelper } from "../../src/layers/linux/spawn-helper.js"
 import { makeRecordingRunner, scriptTable } from "../../src/layers/test/command-runner.js"
 import { TestTenders } from "../../src/layers/test/tender.js"
 import { solo5Argv } from "../../src/services/tender-argv.js"
@@ -140,7 +141,15 @@ const until = async (cond: () => boolean, what: string) => {
   throw new Error(`timed out waiting for ${what}`)
 }
 
-describe("spawning with the console FIFO (spec §5.6-5.7)", () => {
+// the same behaviour whether the daemon spawns the tender itself or through the perl helper
+const helper = makeSpawnHelper()
+afterAll(() => helper.close())
+const spawners: ReadonlyArray<readonly [string, typeof spawnWithFifo]> = [
+  ["node:child_process", spawnWithFifo],
+  ["the spawn helper", (argv, fifo) => spawnThroughHelper(helper, argv, fifo)]
+]
+
+describe.each(spawners)("spawning with the console FIFO (spec §5.6-5.7), through %s", (_, spawnWithFifo) => {
   const prepare = async (guestArgs: ReadonlyArray<string>) => {
     await requireTool("mkfifo", "the spawn test")
     const { paths } = setup()

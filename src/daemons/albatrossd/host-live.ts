@@ -70,13 +70,7 @@ export const hostFromServices = (os: "linux" | "freebsd") =>
           pid: handle.pid,
           exit: handle.exit,
           terminate: handle.terminate,
-          kill: Effect.sync(() => {
-            try {
-              process.kill(handle.pid, "SIGKILL")
-            } catch {
-              // already gone
-            }
-          })
+          kill: handle.kill
         })),
       bootBhyve: (boot) => Effect.mapError(tender.bootBhyve(boot), hostError),
       destroyBhyve: (vm) => Effect.mapError(tender.destroyBhyve(vm), hostError),

@@ -1,6 +1,6 @@
 /**
- * mkfifo(2) without a process per FIFO: one long-lived `perl` (POSIX::mkfifo) started on first
- * use and kept for the daemon's life.
+ * mkfifo(2) without a process per FIFO: one long-lived `perl` (POSIX::mkfifo) started with the
+ * layer and kept for the daemon's life.
  *
  * Why: Node has no mkfifo binding, and running the `mkfifo` utility costs a fork+exec per
  * create (about 11 ms of a 25 ms create in the albatrossd bench, more as the daemon's RSS grows
@@ -88,6 +88,8 @@ export const makeMkfifoHelper = (perl = "perl"): MkfifoHelper => {
     for (const s of [out, inp]) (yes ? s?.unref : s?.ref)?.call(s)
   }
 
+  // started at once, so the first create does not wait for perl to start
+  start()
   return {
     mkfifo: (path) =>
       new Promise<number>((resolve, reject) => {

@@ -7,13 +7,15 @@ import { constants } from "node:fs"
 import { mkdtemp, open, rm, writeFile } from "node:fs/promises"
 import { constants as osConstants, tmpdir } from "node:os"
 import { join } from "node:path"
-import { Deferred, type Duration, Effect, Exit, Layer } from "effect"
+import { Deferred, type Duration, Effect, Exit, Layer, Runtime } from "effect"
 import type { ProcessExit } from "../../domain/process-exit.js"
 import { CommandRunner, type CommandRunnerService, commandLine, runChecked } from "../../services/command-runner.js"
 import { HostPaths, type HostPathsConfig } from "../../services/host-paths.js"
 import { Tender, TenderError, type TenderHandle, type TenderService } from "../../services/tender.js"
 import { bhyvectlDestroyArgv, bhyveloadArgv, grubBhyveArgv, grubDeviceMap } from "../../services/tender-argv.js"
 import { errnoText } from "./errno-text.js"
+import { errnoNumberText, HelperUnavailable } from "./mkfifo-helper.js"
+import { makeSpawnHelper, type SpawnHelper, SpawnRefused } from "./spawn-helper.js"
 import { findOnPath, isExecutableFile } from "./path-lookup.js"
 
 /** Whether `--version` output has a line of exactly `ABI version <abi>` (three space-separated words). */
@@ -148,26 +150,79 @@ export const spawnWithFifo = (argv: ReadonlyArray<string>, fifo: string): Effect
         resume(Effect.succeed(c))
       } else c.once("error", (e) => resume(Effect.fail(fail(e))))
     }).pipe(Effect.ensuring(Effect.promise(() => Promise.all([writer.close(), guard.close()]))))
-    const pid = child.pid!
-    return {
-      pid,
-      started,
-      exit: Deferred.await(exit),
-      terminate: Effect.sync(() => {
-        try {
-          process.kill(pid, "SIGTERM")
-        } catch {
-          // already gone: the exit is (or will be) reported through `exit`
-        }
+    const signal = (name: "SIGTERM" | "SIGKILL") =>
+      Effect.sync(() => {
+        // ChildProcess.kill does nothing once the exit was seen, so a recycled pid is never hit
+        if (child.exitCode === null && child.signalCode === null) child.kill(name)
       })
+    return { pid: child.pid!, started, exit: Deferred.await(exit), terminate: signal("SIGTERM"), kill: signal("SIGKILL") }
+  })
+
+/**
+ * `spawnWithFifo` through the long-lived spawn helper (see spawn-helper.ts: the daemon is not
+ * forked per tender), with the same errors; Node's own spawn when the helper is unavailable.
+ */
+export const spawnThroughHelper = (
+  helper: SpawnHelper,
+  argv: ReadonlyArray<string>,
+  fifo: string
+): Effect.Effect<TenderHandle, TenderError> =>
+  Effect.gen(function* () {
+    if (argv.length === 0) return yield* new TenderError({ message: "empty command line" })
+    const started = new Date()
+    const spawned = yield* Effect.tryPromise({
+      try: () => helper.spawn(argv, fifo),
+      catch: (e) =>
+        e instanceof SpawnRefused
+          ? new TenderError({
+              message:
+                e.stage === "open"
+                  ? `file ${fifo} error in open: ${errnoNumberText(e.errno)}`
+                  : `cmd ${commandLine(argv)} exits: ${errnoNumberText(e.errno)}`
+            })
+          : e
+    }).pipe(
+      Effect.map((p) => ({ _tag: "Spawned" as const, p })),
+      Effect.catchIf(
+        (e): e is HelperUnavailable => e instanceof HelperUnavailable,
+        () => Effect.succeed({ _tag: "Unavailable" as const })
+      ),
+      Effect.catchAll((e) => (e instanceof TenderError ? Effect.fail(e) : Effect.die(e)))
+    )
+    if (spawned._tag === "Unavailable") return yield* spawnWithFifo(argv, fifo)
+    const p = spawned.p
+    return {
+      pid: p.pid,
+      started,
+      exit: Effect.promise(() => p.exit),
+      terminate: Effect.sync(() => p.signal("SIGTERM")),
+      kill: Effect.sync(() => p.signal("SIGKILL"))
     }
   })
 
+/**
+ * Linux spawns through the perl helper (perl-base is Essential on Debian); FreeBSD, whose base
+ * system has no perl, through Node (as its FIFOs are made by the mkfifo utility).
+ */
 const layerFor = (os: "Linux" | "FreeBSD"): Layer.Layer<Tender, never, HostPaths | CommandRunner> =>
-  Layer.effect(
+  Layer.scoped(
     Tender,
     Effect.gen(function* () {
-      return makePosixTender({ os, paths: yield* HostPaths, runner: yield* CommandRunner })
+      const options = { os, paths: yield* HostPaths, runner: yield* CommandRunner }
+      if (os === "FreeBSD") return makePosixTender(options)
+      // the helper reports its death from a pipe callback, outside any fiber
+      const runtime = yield* Effect.runtime<never>()
+      const orphaned = (pids: ReadonlyArray<number>) =>
+        Runtime.runFork(runtime)(
+          Effect.logError(
+            `the spawn helper died: the exit status of ${pids.length} running tender(s) is lost; they are polled and reported as killed once gone`
+          )
+        )
+      const helper = yield* Effect.acquireRelease(
+        Effect.sync(() => makeSpawnHelper("perl", orphaned)),
+        (h) => Effect.sync(() => h.close())
+      )
+      return { ...makePosixTender(options), spawn: (argv, fifo) => spawnThroughHelper(helper, argv, fifo) } satisfies TenderService
     })
   )
 

@@ -80,6 +80,10 @@ export class TestTenders {
           terminate: Effect.sync(() => {
             proc.terminated = true
             if (this.onTerminate !== null) end(proc, this.onTerminate)
+          }),
+          kill: Effect.sync(() => {
+            proc.terminated = true
+            end(proc, { _tag: "Signal", signal: 9 })
           })
         }
       })
