@@ -11,7 +11,8 @@
  * the daemon dumps is a snapshot of everything so far, so the newest one contains what every
  * earlier waiter asked to persist; under load this turns N writes and fsyncs into about two.
  */
-import { copyFile, link, readFile, rm } from "node:fs/promises"
+import { linkSync, rmSync } from "node:fs"
+import { copyFile, readFile } from "node:fs/promises"
 import { Deferred, Effect, Either, Layer } from "effect"
 import { decodeStateSync, encodeStateSync } from "../../wire/index.js"
 import { HostPaths, type HostPathsConfig, statePath } from "../../services/host-paths.js"
@@ -30,11 +31,14 @@ export const makePosixStateStore = (paths: HostPathsConfig): StateStoreService =
           // the reference writes it 0644 (readable by the dump tools of the client)
           mode: 0o644,
           durable: true,
+          // synchronous, as the rest of the write's metadata steps (see atomic-file.ts)
           beforeRename: async () => {
-            await rm(`${file}.bak`, { force: true })
-            await link(file, `${file}.bak`).catch((e: unknown) => {
+            rmSync(`${file}.bak`, { force: true })
+            try {
+              linkSync(file, `${file}.bak`)
+            } catch (e) {
               if (!isNoEntry(e)) throw e
-            })
+            }
           }
         }),
       catch: (e) => new StateError({ message: `while writing state: ${errnoText(e)}` })
