@@ -5,7 +5,7 @@
 // Figures: create and destroy latency with 0 and with 200 unikernels running (client side,
 // p50/p99); info latency with 200 and 1,000 running; daemon RSS with 200 and 1,000 running;
 // restore time of a 200- and a 1,000-unikernel state file (daemon start until all run).
-// Knobs (environment): ITER=50 BIG=1000 DEBUG=1, DIST=<a dist/ directory> to compare builds,
+// Knobs (environment): ITER=50 BIG=1000 SETTLE_MS=10000 (idle time before the settled RSS) DEBUG=1, DIST=<a dist/ directory> to compare builds,
 // DAEMON_NODE_FLAGS="..." node options for the daemon (default: those of its #! line).
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -23,6 +23,7 @@ const { Name } = await import(path.join(dist, "domain/name.js"))
 
 const ITER = Number(process.env.ITER ?? 50)
 const BIG = Number(process.env.BIG ?? 1000)
+const SETTLE_MS = Number(process.env.SETTLE_MS ?? 10000)
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "albatrossd-bench-"))
@@ -133,6 +134,22 @@ const rss = () => {
   const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0)
   return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 }
 }
+/** The daemon's perl helpers (mkfifo, spawn): separate processes, so reported next to its RSS (as PSS). */
+const helperRss = () => {
+  let kb = 0
+  for (const task of fs.readdirSync(`/proc/${daemon.pid}/task`)) {
+    for (const pid of fs.readFileSync(`/proc/${daemon.pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean)) {
+      try {
+        if (fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "perl") continue
+        // proportional set size: the two perl processes share the interpreter's pages
+        kb += Number(/^Pss:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0)
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return kb / 1024
+}
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
@@ -176,6 +193,10 @@ try {
   report("info, 200 running", fmt(await infos()))
   const r200 = rss()
   report("daemon RSS, 200 running", `${r200.rss.toFixed(1)} MB (peak ${r200.peak.toFixed(1)} MB)`)
+  // what an operator sees once the burst of requests is over: V8 collects and gives memory back
+  // when idle (its memory reducer), not right after the last request
+  await sleep(SETTLE_MS)
+  report(`daemon RSS, 200 running, after ${SETTLE_MS / 1000} s idle`, `${rss().rss.toFixed(1)} MB (its perl helpers: PSS ${helperRss().toFixed(1)} MB)`)
   const stateSize200 = fs.statSync(path.join(dbdir, "state")).size
   await stopDaemon()
   let t0 = await startDaemon()
@@ -185,6 +206,8 @@ try {
   report(`info, ${BIG} running`, fmt(await infos()))
   const rBig = rss()
   report(`daemon RSS, ${BIG} running`, `${rBig.rss.toFixed(1)} MB (peak ${rBig.peak.toFixed(1)} MB)`)
+  await sleep(SETTLE_MS)
+  report(`daemon RSS, ${BIG} running, after ${SETTLE_MS / 1000} s idle`, `${rss().rss.toFixed(1)} MB (its perl helpers: PSS ${helperRss().toFixed(1)} MB)`)
   const stateSizeBig = fs.statSync(path.join(dbdir, "state")).size
   await stopDaemon()
   t0 = await startDaemon()
