@@ -28,13 +28,18 @@ import type { Readable, Writable } from "node:stream"
 import type { ProcessExit } from "../../domain/process-exit.js"
 import { HelperUnavailable } from "./mkfifo-helper.js"
 
-// SIGCHLD has a (no-op) handler so that select(2) returns EINTR when a child ends; the reaping
-// loop runs after every wake-up. A child ending just before select is entered would only be
-// seen at the next wake-up, hence the timeout while there are children.
+// SIGCHLD wakes the main loop through a self-pipe: perl runs signal handlers between its own
+// operations, so the handler's byte in the pipe makes the next select(2) return even when the
+// child ended after the last reaping and before select was entered (a tender killed on request
+// typically ends right then). The reaping loop runs after every wake-up. The short timeout
+// while there are children only covers the few instructions between perl's last signal check
+// and the select system call.
 const SCRIPT = String.raw`
 use strict; use POSIX (); use Fcntl;
 my $in = ''; my %kids;
-$SIG{CHLD} = sub {};
+pipe(my $wake_r, my $wake_w) or die;
+fcntl($_, F_SETFL, O_NONBLOCK) for $wake_r, $wake_w;
+$SIG{CHLD} = sub { syswrite($wake_w, 'x') };
 sub out { my $l = "$_[0]\n"; while (length $l) { my $n = syswrite(STDOUT, $l); if (!defined $n) { next if $!{EINTR}; exit 1 } substr($l, 0, $n) = '' } }
 sub reap {
   while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
@@ -70,9 +75,11 @@ sub spawn {
 }
 for (;;) {
   reap();
-  my $rin = ''; vec($rin, fileno(STDIN), 1) = 1;
-  my $n = select(my $rout = $rin, undef, undef, %kids ? 0.25 : undef);
+  my $rin = ''; vec($rin, fileno(STDIN), 1) = 1; vec($rin, fileno($wake_r), 1) = 1;
+  my $n = select(my $rout = $rin, undef, undef, %kids ? 0.1 : undef);
   next if $n <= 0;
+  if (vec($rout, fileno($wake_r), 1)) { 1 while sysread($wake_r, my $drain, 512) }
+  next unless vec($rout, fileno(STDIN), 1);
   my $got = sysread(STDIN, $in, 65536, length $in);
   next if !defined $got && $!{EINTR};
   exit 0 unless $got;
