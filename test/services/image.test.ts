@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { readdirSync, readFileSync, statSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { deflateSync } from "node:zlib"
 import { describe, expect, it } from "vitest"
 import { posixImage } from "../../src/layers/linux/image.js"
@@ -56,8 +56,10 @@ describe("image files", () => {
     expect([...readFileSync(path)]).toEqual([4, 5])
     expect(readdirSync(dir)).toEqual(["alice:web.img"])
     await run(posixImage.remove(path))
-    await run(posixImage.remove(path))
+    await run(posixImage.remove(path)) // already gone: not an error
     expect(readdirSync(dir)).toEqual([])
+    mkdirSync(`${dir}/sub`)
+    expect((await runFailure(posixImage.remove(`${dir}/sub`))).message).toBe(`file ${dir}/sub: Is a directory`)
     expect((await runFailure(posixImage.write(`${dir}/nodir/x.img`, new Uint8Array(1)))).message).toBe(
       `file ${dir}/nodir/x.img: No such file or directory`
     )
