@@ -114,6 +114,10 @@ const nodeFlags = process.env.DAEMON_NODE_FLAGS !== undefined ? process.env.DAEM
 let log = ""
 const startDaemon = async () => {
   log = ""
+  // the daemon leaves its socket file behind when it stops (as the reference does) and removes
+  // a stale one only once it is ready to listen: without this, the wait below could see the
+  // old file and the first request find nobody listening (ECONNREFUSED)
+  fs.rmSync(path.join(tmpdir, "util", "vmmd.sock"), { force: true })
   const t0 = Date.now()
   daemon = spawn(process.execPath, [...nodeFlags, path.join(dist, "bin/albatrossd.js"), "--tmpdir", tmpdir, "--dbdir", dbdir, "--verbosity=error"], { stdio: ["ignore", "ignore", "pipe"] })
   daemon.stderr.on("data", (c) => {
