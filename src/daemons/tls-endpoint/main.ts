@@ -52,7 +52,7 @@ const tlsOptions = (creds: Credentials, handshakeTimeout: Duration.Duration): tl
   maxVersion: "TLSv1.3",
   // Clients never resume (a fresh leaf per request). With this option OpenSSL's TLS 1.3 tickets
   // are stateful: it still sends two, but no longer serialises and encrypts the session (the
-  // client's certificate in it) for each: 10-15 % less CPU per request (BENCHMARKS.md ## tls).
+  // client's certificate in it) for each: 10-20 % less CPU per request (BENCHMARKS.md ## tls).
   secureOptions: constants.SSL_OP_NO_TICKET,
   requestCert: true,
   // verified, but refused after the handshake with a reason (see authorize.ts)
