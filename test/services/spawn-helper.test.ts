@@ -1,12 +1,12 @@
 /** The perl spawn helper (src/layers/linux/spawn-helper.ts) beyond what the shared spawn tests cover. */
 import { execFileSync } from "node:child_process"
-import { createReadStream, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { afterEach, describe, expect, it } from "vitest"
 import type { ProcessExit } from "../../src/domain/process-exit.js"
 import { HelperUnavailable } from "../../src/layers/linux/mkfifo-helper.js"
 import { makeSpawnHelper, type SpawnHelper, SpawnRefused } from "../../src/layers/linux/spawn-helper.js"
 import { spawnThroughHelper } from "../../src/layers/linux/tender.js"
-import { requireTool, run, runFailure, tempDir } from "./support.js"
+import { readFifo, requireTool, run, runFailure, tempDir } from "./support.js"
 
 const helpers: Array<SpawnHelper> = []
 afterEach(() => {
@@ -23,14 +23,7 @@ const fifoWithReader = async () => {
   await requireTool("mkfifo", "the spawn helper test")
   const path = `${tempDir()}/console`
   execFileSync("mkfifo", [path])
-  const chunks: Array<Buffer> = []
-  const s = createReadStream(path)
-  s.on("data", (c) => chunks.push(c as Buffer))
-  const done = new Promise<string>((resolve, reject) => {
-    s.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    s.on("error", reject)
-  })
-  return { path, done }
+  return { path, done: readFifo(path).done }
 }
 
 /** Running: neither gone nor a zombie (an orphan's new parent, e.g. a container's pid 1, may never reap it). */

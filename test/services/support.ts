@@ -1,6 +1,7 @@
 /** Shared helpers of the host-service tests: temporary directories, root/tool requirements. */
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { constants, mkdtempSync, openSync, rmSync } from "node:fs"
+import { Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Either, type Layer } from "effect"
@@ -42,3 +43,20 @@ export const runFailure = async <A, E>(effect: Effect.Effect<A, E>): Promise<E> 
 
 export const runWith = <A, E, R>(effect: Effect.Effect<A, E, R>, layer: Layer.Layer<R>): Promise<A> =>
   Effect.runPromise(Effect.provide(effect, layer))
+
+/**
+ * Reads a FIFO until every writer closed it. Opened at once, non-blocking, as albatross-console
+ * does before the tender is spawned: a blocking open would wait in libuv's thread pool and might
+ * only start after a short-lived writer (another process) has come and gone, then wait forever.
+ */
+export const readFifo = (path: string): { readonly text: () => string; readonly done: Promise<string> } => {
+  const chunks: Array<Buffer> = []
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  const s = new Socket({ fd, readable: true, writable: false })
+  s.on("data", (c) => chunks.push(c))
+  const done = new Promise<string>((resolve, reject) => {
+    s.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
+    s.on("error", reject)
+  })
+  return { text: () => Buffer.concat(chunks).toString("utf8"), done }
+}

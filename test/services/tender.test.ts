@@ -1,4 +1,4 @@
-import { createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { Effect, Either, Fiber } from "effect"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { Name } from "../../src/domain/name.js"
@@ -11,7 +11,7 @@ import { TestTenders } from "../../src/layers/test/tender.js"
 import { solo5Argv } from "../../src/services/tender-argv.js"
 import { installFakeTender } from "../fixtures/fake-tender/install.js"
 import { solo5Image } from "../fixtures/solo5-image.js"
-import { requireTool, run, runFailure, tempDir } from "./support.js"
+import { readFifo, requireTool, run, runFailure, tempDir } from "./support.js"
 
 const savedAbi = process.env["FAKE_TENDER_ABI"]
 const savedPath = process.env["PATH"]
@@ -120,18 +120,6 @@ describe("bhyve boot and cleanup through the recording runner (FreeBSD)", () => 
     )
   })
 })
-
-/** Reads a FIFO until every writer closed it; opened first, like albatross-console does. */
-const readFifo = (path: string) => {
-  const chunks: Array<Buffer> = []
-  const s = createReadStream(path)
-  s.on("data", (c) => chunks.push(c as Buffer))
-  const done = new Promise<string>((resolve, reject) => {
-    s.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    s.on("error", reject)
-  })
-  return { text: () => Buffer.concat(chunks).toString("utf8"), done }
-}
 
 const until = async (cond: () => boolean, what: string) => {
   for (let i = 0; i < 200; i++) {
