@@ -13,10 +13,9 @@
  * utility would print it). The helper runs with umask 0, so the FIFO gets exactly 0640 (the
  * reference lowers its umask around mkfifo(2) for the same reason).
  */
-import { spawn, type ChildProcessByStdio } from "node:child_process"
-import type { Readable, Writable } from "node:stream"
 import { getSystemErrorMap } from "node:util"
 import { errnoText } from "./errno-text.js"
+import { keepAliveWhile, type PerlHelperProcess, startPerlHelper } from "./perl-helper.js"
 
 const SCRIPT = [
   "use POSIX ();",
@@ -47,10 +46,9 @@ export interface MkfifoHelper {
 }
 
 export const makeMkfifoHelper = (perl = "perl"): MkfifoHelper => {
-  let child: ChildProcessByStdio<Writable, Readable, null> | undefined
+  let child: PerlHelperProcess | undefined
   let dead = false
   const waiting: Array<Reply> = []
-  let buffered = ""
 
   const die = () => {
     if (dead) return
@@ -60,32 +58,19 @@ export const makeMkfifoHelper = (perl = "perl"): MkfifoHelper => {
   }
 
   const start = () => {
-    const c = spawn(perl, ["-e", SCRIPT], { stdio: ["pipe", "pipe", "ignore"] })
-    c.on("error", die)
-    c.on("exit", die)
-    c.stdin.on("error", die)
-    c.stdout.setEncoding("utf8")
-    c.stdout.on("data", (chunk: string) => {
-      buffered += chunk
-      for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-        const line = buffered.slice(0, nl)
-        buffered = buffered.slice(nl + 1)
+    child = startPerlHelper(
+      perl,
+      SCRIPT,
+      (line) => {
+        if (dead) return
         const reply = waiting.shift()
         if (reply === undefined || !/^[0-9]+$/.test(line)) return die()
         reply({ errno: Number(line) })
-        if (waiting.length === 0) idle(true)
-      }
-    })
-    c.unref()
-    child = c
-    idle(true)
-  }
-
-  // an idle helper must not keep the process alive; one with a request in flight must
-  const idle = (yes: boolean) => {
-    const out = child?.stdout as unknown as { ref?: () => void; unref?: () => void } | undefined
-    const inp = child?.stdin as unknown as { ref?: () => void; unref?: () => void } | undefined
-    for (const s of [out, inp]) (yes ? s?.unref : s?.ref)?.call(s)
+        if (waiting.length === 0) keepAliveWhile(child, false)
+      },
+      die
+    )
+    keepAliveWhile(child, false)
   }
 
   // started at once, so the first create does not wait for perl to start
@@ -93,10 +78,9 @@ export const makeMkfifoHelper = (perl = "perl"): MkfifoHelper => {
   return {
     mkfifo: (path) =>
       new Promise<number>((resolve, reject) => {
-        if (!dead && child === undefined) start()
         if (dead || child === undefined) return reject(new HelperUnavailable("mkfifo helper gone"))
         if (path.includes("\0")) return resolve(22 /* EINVAL */)
-        if (waiting.length === 0) idle(false)
+        if (waiting.length === 0) keepAliveWhile(child, true)
         waiting.push((r) => (r instanceof HelperUnavailable ? reject(r) : resolve(r.errno)))
         child.stdin.write(`${path}\0`)
       }),

@@ -21,12 +21,11 @@
  * - `T <pid> <signal number>`: kill(pid, signal) if pid is a child not yet reaped; no answer.
  * - unprompted: `X <pid> <code>` (exited) and `K <pid> <signal>` (killed by a signal).
  */
-import { spawn, type ChildProcessByStdio } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { constants as osConstants } from "node:os"
-import type { Readable, Writable } from "node:stream"
 import type { ProcessExit } from "../../domain/process-exit.js"
 import { HelperUnavailable } from "./mkfifo-helper.js"
+import { keepAliveWhile, type PerlHelperProcess, startPerlHelper } from "./perl-helper.js"
 
 // SIGCHLD wakes the main loop through a self-pipe: perl runs signal handlers between its own
 // operations, so the handler's byte in the pipe makes the next select(2) return even when the
@@ -152,12 +151,11 @@ export const makeSpawnHelper = (
   perl = "perl",
   onOrphans: (pids: ReadonlyArray<number>) => void = () => {}
 ): SpawnHelper => {
-  let child: ChildProcessByStdio<Writable, Readable, null> | undefined
+  let child: PerlHelperProcess | undefined
   let dead = false
   let nextId = 0
   const waiting = new Map<string, { resolve: (p: HelperProcess) => void; reject: (e: Error) => void }>()
   const tracked = new Map<number, Tracked>()
-  let buffered = ""
 
   const ended = (pid: number, exit: ProcessExit) => {
     const t = tracked.get(pid)
@@ -223,38 +221,17 @@ export const makeSpawnHelper = (
   }
 
   const start = () => {
-    const c = spawn(perl, ["-e", SCRIPT], { stdio: ["pipe", "pipe", "ignore"] })
-    c.on("error", die)
-    c.on("exit", die)
-    c.stdin.on("error", die)
-    c.stdout.setEncoding("utf8")
-    c.stdout.on("data", (chunk: string) => {
-      buffered += chunk
-      for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-        const line = buffered.slice(0, nl)
-        buffered = buffered.slice(nl + 1)
-        onLine(line)
-      }
-    })
-    child = c
+    child = startPerlHelper(perl, SCRIPT, onLine, die)
     refresh()
   }
 
-  // the helper keeps the daemon alive only while a spawn is in flight (the daemon's own
-  // handles keep it alive otherwise, as they did when Node's child processes were its own)
-  const refresh = () => {
-    const busy = waiting.size > 0
-    for (const s of [child, child?.stdout, child?.stdin] as Array<{ ref?: () => void; unref?: () => void } | undefined>) {
-      ;(busy ? s?.ref : s?.unref)?.call(s)
-    }
-  }
+  const refresh = () => keepAliveWhile(child, waiting.size > 0)
 
   // started at once, so the first create does not wait for perl to start
   start()
   return {
     spawn: (argv, fifo) =>
       new Promise<HelperProcess>((resolve, reject) => {
-        if (!dead && child === undefined) start()
         if (dead || child === undefined) return reject(new HelperUnavailable("spawn helper gone"))
         // a NUL cannot be passed to exec; as Node's spawn would, refuse it here
         if (fifo.includes("\0") || argv.some((a) => a.includes("\0"))) return reject(new SpawnRefused("exec", 22 /* EINVAL */))
