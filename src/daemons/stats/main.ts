@@ -3,7 +3,7 @@
  * vmmd.sock, and samples every interval.
  */
 import * as path from "node:path"
-import { Duration, Effect, Schedule, type Scope } from "effect"
+import { Duration, Effect, type Scope } from "effect"
 import { counted, ConnectionCounter } from "../../metrics/connections.js"
 import { SelfMetrics } from "../../metrics/service.js"
 import { type ListenError, serveUnix } from "../../net/server.js"
@@ -11,6 +11,7 @@ import type { InterfaceStats } from "../../services/interface-stats.js"
 import type { ProcessStats } from "../../services/process-stats.js"
 import type { VmmStats } from "../../services/vmm-stats.js"
 import { serveCommands } from "./handler.js"
+import { atFixedRate } from "./fixed-rate.js"
 import { makeRegistry } from "./registry.js"
 import { vmmdLink } from "./vmmd-link.js"
 
@@ -38,7 +39,7 @@ export const startStatsDaemon = (
     yield* Effect.forkScoped(vmmdLink(vmmdSocketPath(options.tmpdir), registry))
     // a fixed rate like the reference's periodic timer; a tick never fails, a defect is logged
     const tick = registry.tick.pipe(Effect.catchAllCause((cause) => Effect.logError("sampling failed", cause)))
-    yield* Effect.forkScoped(Effect.zipRight(Effect.sleep(options.interval), Effect.repeat(tick, Schedule.fixed(options.interval))))
+    yield* Effect.forkScoped(atFixedRate(options.interval, tick))
     return registry
   })
 
