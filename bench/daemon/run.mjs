@@ -139,7 +139,7 @@ const rss = () => {
   return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 }
 }
 /** The daemon's perl helpers (mkfifo, spawn): separate processes, so reported next to its RSS (as PSS). */
-const helperRss = () => {
+const helperPss = () => {
   let kb = 0
   for (const task of fs.readdirSync(`/proc/${daemon.pid}/task`)) {
     for (const pid of fs.readFileSync(`/proc/${daemon.pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean)) {
@@ -200,7 +200,7 @@ try {
   // what an operator sees once the burst of requests is over: V8 collects and gives memory back
   // when idle (its memory reducer), not right after the last request
   await sleep(SETTLE_MS)
-  report(`daemon RSS, 200 running, after ${SETTLE_MS / 1000} s idle`, `${rss().rss.toFixed(1)} MB (its perl helpers: PSS ${helperRss().toFixed(1)} MB)`)
+  report(`daemon RSS, 200 running, after ${SETTLE_MS / 1000} s idle`, `${rss().rss.toFixed(1)} MB (its perl helpers: PSS ${helperPss().toFixed(1)} MB)`)
   const stateSize200 = fs.statSync(path.join(dbdir, "state")).size
   await stopDaemon()
   let t0 = await startDaemon()
@@ -211,7 +211,7 @@ try {
   const rBig = rss()
   report(`daemon RSS, ${BIG} running`, `${rBig.rss.toFixed(1)} MB (peak ${rBig.peak.toFixed(1)} MB)`)
   await sleep(SETTLE_MS)
-  report(`daemon RSS, ${BIG} running, after ${SETTLE_MS / 1000} s idle`, `${rss().rss.toFixed(1)} MB (its perl helpers: PSS ${helperRss().toFixed(1)} MB)`)
+  report(`daemon RSS, ${BIG} running, after ${SETTLE_MS / 1000} s idle`, `${rss().rss.toFixed(1)} MB (its perl helpers: PSS ${helperPss().toFixed(1)} MB)`)
   const stateSizeBig = fs.statSync(path.join(dbdir, "state")).size
   await stopDaemon()
   t0 = await startDaemon()
