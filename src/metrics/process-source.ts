@@ -60,11 +60,9 @@ export interface LinuxKinfo {
  * The figures from /proc/self/stat and /proc/self/statm, read with albatross-stats' parsers
  * (the same proc(5) fields it reports for unikernels); undefined when they do not parse.
  */
-export const parseLinuxKinfo = (stat: string, statm: string, start: number): LinuxKinfo | undefined => {
-  const statBytes = Buffer.from(stat, "latin1")
-  const statmBytes = Buffer.from(statm, "latin1")
-  const f = parseStat(statBytes, statBytes.length)
-  const m = parseStatm(statmBytes, statmBytes.length)
+export const parseLinuxKinfo = (stat: Buffer, statm: Buffer, start: number): LinuxKinfo | undefined => {
+  const f = parseStat(stat, stat.length)
+  const m = parseStatm(statm, statm.length)
   if (Either.isLeft(f) || Either.isLeft(m)) return undefined
   const { utime, stime, vsize, rss } = f.right
   const { tsize, dsize } = m.right
@@ -87,7 +85,7 @@ const readLinuxKinfo = (): LinuxKinfo | undefined => {
     const ctime = fs.statSync("/proc/self", { bigint: true }).ctimeNs
     // (sec, usec) as metrics-rusage keeps it, then back to a float
     const start = Number(ctime / 1_000_000_000n) + Number((ctime % 1_000_000_000n) / 1000n) / 1_000_000
-    return parseLinuxKinfo(fs.readFileSync("/proc/self/stat", "latin1"), fs.readFileSync("/proc/self/statm", "latin1"), start)
+    return parseLinuxKinfo(fs.readFileSync("/proc/self/stat"), fs.readFileSync("/proc/self/statm"), start)
   } catch {
     return undefined
   }

@@ -13,8 +13,8 @@ fields[14] = "50" // stime
 fields[21] = "999999" // starttime: not used
 fields[22] = "1073741824" // vsize, bytes
 fields[23] = "12345" // rss, pages
-const stat = fields.join(" ")
-const statm = "262144 12345 3000 1700 0 40000 0"
+const stat = Buffer.from(fields.join(" "), "latin1")
+const statm = Buffer.from("262144 12345 3000 1700 0 40000 0", "latin1")
 
 describe("own process sources", () => {
   it("kinfo_mem from /proc/self/stat and statm: the fields proc(5) names (a command name with parentheses and spaces)", () => {
@@ -23,8 +23,8 @@ describe("own process sources", () => {
     expect(encodeLine("kinfo_mem", [stringTag("vm", "albatross")], kinfoFields(k!, 1060.75))).toBe(
       "kinfo_mem,vm=albatross vsize=1073741824i,rss=12345i,tsize=1700i,dsize=40000i,ssize=40000i,cow_faults=0i,runtime=3000000i,uptime=60.25\n"
     )
-    expect(parseLinuxKinfo("4242 (node) S 1 2", statm, 0)).toBeUndefined()
-    expect(parseLinuxKinfo(stat, "1 2 3", 0)).toBeUndefined()
+    expect(parseLinuxKinfo(Buffer.from("4242 (node) S 1 2"), statm, 0)).toBeUndefined()
+    expect(parseLinuxKinfo(stat, Buffer.from("1 2 3"), 0)).toBeUndefined()
   })
 
   it("resource_usage: metrics-rusage's names (maxflt carries majflt), times as seconds", () => {
