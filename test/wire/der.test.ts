@@ -6,6 +6,7 @@ import {
   type Codec,
   decodeAll,
   encodeAll,
+  encodedOnce,
   explicit,
   Fault,
   formatGeneralizedTime,
@@ -247,5 +248,50 @@ describe("structure", () => {
     expect(enc(explicit(3, nul), null)).toBe("a3020500")
     expect(reason(explicit(3, nul), "a30405000500")).toMatch(/more than one element/)
     expect(reason(explicit(3, nul), "83020500")).toMatch(/expected tag 0xa3, got 0x83/)
+  })
+})
+
+describe("encodedOnce", () => {
+  type Item = { readonly n: number; readonly s: string }
+  const Item = sequence({ n: int, s: utf8 })
+  /** Item, counting how often it really encodes. */
+  const counting = () => {
+    const counter = { encodes: 0 }
+    const codec: Codec<Item> = {
+      tags: Item.tags,
+      decode: (r) => Item.decode(r),
+      encode: (w, v) => {
+        counter.encodes++
+        Item.encode(w, v)
+      }
+    }
+    return { counter, codec }
+  }
+
+  it("writes the same bytes as the codec, and encodes each object once", () => {
+    const { counter, codec } = counting()
+    const once = sequenceOf(encodedOnce(codec, 64))
+    const a: Item = { n: 1, s: "a" }
+    const b: Item = { n: 300, s: "bb" }
+    const plain = enc(sequenceOf(Item), [a, b, a])
+    expect(enc(once, [a, b, a])).toBe(plain)
+    expect(counter.encodes).toBe(2)
+    // a later message with the same objects, written at other offsets of a bigger buffer
+    expect(enc(sequenceOf(sequence({ x: utf8, items: once })), { x: "x".repeat(2000), items: [b, a] })).toBe(
+      enc(sequenceOf(sequence({ x: utf8, items: sequenceOf(Item) })), { x: "x".repeat(2000), items: [b, a] })
+    )
+    expect(counter.encodes).toBe(2)
+    // an equal but distinct object is encoded again
+    expect(enc(once, [{ n: 1, s: "a" }])).toBe(enc(sequenceOf(Item), [a]))
+    expect(counter.encodes).toBe(3)
+  })
+  it("keeps no encoding over its size limit, and decodes as the codec", () => {
+    const { counter, codec } = counting()
+    const once = encodedOnce(codec, 8)
+    const big: Item = { n: 1, s: "long enough" }
+    expect(enc(once, big)).toBe(enc(Item, big))
+    expect(enc(once, big)).toBe(enc(Item, big))
+    expect(counter.encodes).toBe(2)
+    expect(dec(once, enc(Item, big))).toEqual(big)
   })
 })

@@ -11,8 +11,6 @@ import type { Name } from "../../domain/name.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
 import { bhyveArgv, bhyveDisk0, bhyveVmName, checkBhyveDeviceOrder, solo5Argv } from "../../services/tender-argv.js"
 import { fifoPath, imagePath, type TapAssignment } from "./cmdline.js"
-import type { PersistedState } from "../../domain/wire.js"
-import { preOrder } from "./accounting.js"
 import { type Daemon, dumpState, nameKey, persistedState, type Running } from "./daemon.js"
 import type { HostError } from "./host.js"
 
@@ -24,13 +22,6 @@ const fail = (message: string) => Effect.fail(new CreateError({ message }))
 const hostFail = (e: HostError) => new CreateError({ message: e.message })
 
 /** The persisted state as it will be once `name` runs `config`: what a create persists. */
-const stateWith = (d: Daemon, name: Name, config: UnikernelConfig): PersistedState => {
-  const now = persistedState(d)
-  const key = nameKey(name)
-  const unikernels = [...now.unikernels.filter((u) => nameKey(u.name) !== key), { name, config }]
-  return { ...now, unikernels: unikernels.sort((a, b) => preOrder(a.name.key(), b.name.key())) }
-}
-
 /**
  * Spec §4.5 steps 1-6: checks, host preparation, console, spawn, accounting. Does not start
  * supervision (the caller does, under the same lock hold).
@@ -78,7 +69,7 @@ export const spawnUnikernel = (
       // spec §5.2: the bridges of a Solo5 unikernel must exist before anything else is made
       if (!bhyve) for (const b of config.bridges) yield* Effect.mapError(d.host.checkBridge(b.bridge ?? b.netif), hostFail)
       if (persist && !d.shuttingDown) {
-        const state = stateWith(d, name, config)
+        const state = persistedState(d, { name, config })
         dumping = yield* Effect.fork(
           d.host.writeState(state).pipe(Effect.catchAll((e) => Effect.logError(`failed to write state: ${e.message}`)))
         )

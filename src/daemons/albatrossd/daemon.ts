@@ -8,7 +8,7 @@ import { Effect, type FiberMap } from "effect"
 import { Name } from "../../domain/name.js"
 import type { Policy } from "../../domain/policy.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
-import type { PersistedState } from "../../domain/wire.js"
+import type { NamedConfig, PersistedState } from "../../domain/wire.js"
 import { Accounting, keyOf, preOrder } from "./accounting.js"
 import type { TapAssignment } from "./cmdline.js"
 import type { ConsoleLink } from "./console-link.js"
@@ -57,14 +57,23 @@ export const nameKey = (name: Name): string => keyOf(name.key())
 
 export const locked = <A, E, R>(d: Daemon, eff: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => d.lock.withPermits(1)(eff)
 
-/** What `<dbdir>/state` holds: every supervised unikernel's configuration and every policy, trie pre-order. */
-export const persistedState = (d: Daemon): PersistedState => ({
-  unikernels: [...d.supervised.values()]
-    .sort((a, b) => preOrder(a.name.key(), b.name.key()))
-    .map((s) => ({ name: s.name, config: s.config })),
-  policies: d.acc.policyEntries().map((p) => ({ name: p.name, policy: p.policy }))
-})
-
+/**
+ * What `<dbdir>/state` holds: every supervised unikernel's configuration and every policy, trie
+ * pre-order. With `adding`, that unikernel is listed with its new configuration (a create
+ * persists the state that lists it before it is supervised).
+ */
+export const persistedState = (d: Daemon, adding?: NamedConfig): PersistedState => {
+  const replaced = adding === undefined ? undefined : nameKey(adding.name)
+  // each trie key computed once, not once per comparison of the sort
+  const keyed: Array<{ readonly entry: NamedConfig; readonly key: ReadonlyArray<string> }> = []
+  for (const [k, s] of d.supervised) if (k !== replaced) keyed.push({ entry: { name: s.name, config: s.config }, key: s.name.key() })
+  if (adding !== undefined) keyed.push({ entry: adding, key: adding.name.key() })
+  keyed.sort((a, b) => preOrder(a.key, b.key))
+  return {
+    unikernels: keyed.map((k) => k.entry),
+    policies: d.acc.policyEntries().map((p) => ({ name: p.name, policy: p.policy }))
+  }
+}
 
 /** Write the state file (not while shutting down: it must keep listing what ran). Errors are logged. */
 export const dumpState = (d: Daemon): Effect.Effect<void> =>

@@ -28,6 +28,31 @@ export const map = <A, B>(codec: Codec<A>, decode: (a: A) => B, encode: (b: B) =
   encode: (w, b) => codec.encode(w, encode(b))
 })
 
+/**
+ * Encodes a value through `codec` once and writes the same bytes again for the same object, as
+ * long as it lives (a WeakMap: the cache goes with the value). For immutable values encoded over
+ * and over: the daemon rewrites its whole state file, every unikernel's configuration in it, on
+ * each change. Only encodings of at most `maxBytes` are kept: a configuration with a real image
+ * is mostly image bytes, which are copied at the same cost either way, and a cached copy would
+ * double the image's memory. Decoding is `codec`'s.
+ */
+export const encodedOnce = <A extends object>(codec: Codec<A>, maxBytes: number): Codec<A> => {
+  const cache = new WeakMap<A, Uint8Array>()
+  return {
+    tags: codec.tags,
+    decode: (r) => codec.decode(r),
+    encode(w, value) {
+      const known = cache.get(value)
+      if (known !== undefined) return w.bytes(known)
+      const start = w.length
+      codec.encode(w, value)
+      const n = w.length - start
+      // the writer fills from the end: the element just written starts its result
+      if (n <= maxBytes) cache.set(value, w.result().slice(0, n))
+    }
+  }
+}
+
 /** `X OPTIONAL`: absent (omitted on encode) when `null`. Only meaningful as a SEQUENCE field. */
 export const optional = <A>(codec: Codec<A>): Codec<A | null> => ({
   tags: codec.tags,
