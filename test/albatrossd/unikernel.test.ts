@@ -76,11 +76,20 @@ describe("albatrossd unikernel commands", () => {
       expect(yield* t.say("other", { _tag: "UnikernelGet", level: 0 })).toBe("failure:get: no unikernel found")
     }))
 
-  it.scoped("force-create replaces a running unikernel; restart with new arguments", () =>
+  it.scoped("force-create replaces a running unikernel; restart with new arguments; info follows each run", () =>
     Effect.gen(function* () {
       const t = yield* setup()
+      // the daemon keeps one info object per run (encoded once): each new run must show its own
+      const listed = Effect.map(t.ask("web", infoCmd), (r) =>
+        r.payload._tag === "Success" && r.payload.success._tag === "UnikernelInfo"
+          ? r.payload.success.unikernels.map((u) => `${u.info.memory} ${(u.info.argv ?? []).join(" ")}`)
+          : [replyText(r)]
+      )
       yield* t.say("web", create())
+      expect(yield* listed).toEqual(["32 "])
+      expect(yield* listed).toEqual(["32 "])
       expect(yield* t.say("web", { _tag: "UnikernelForceCreate", config: config({ memory: 64 }) })).toBe("success:created unikernel")
+      expect(yield* listed).toEqual(["64 "])
       expect(t.fake.processes[0]!.terminated).toBe(1)
       expect(t.fake.live().map((p) => p.argv[4])).toEqual(["--mem=64"])
       const args = { ...config(), argv: ["--hello"], memory: 48 }
@@ -88,6 +97,7 @@ describe("albatrossd unikernel commands", () => {
       expect(yield* t.say("web", { _tag: "UnikernelRestart", args: restartArgs })).toBe("success:created unikernel")
       expect(t.fake.live().map((p) => p.argv.slice(4).join(" "))).toEqual([`--mem=48 -- ${t.dir}/:web.img --hello`])
       expect(t.fake.state()?.unikernels[0]?.config.memory).toBe(48)
+      expect(yield* listed).toEqual(["48 --hello"])
       expect(yield* t.say("web", { _tag: "UnikernelRestart", args: null })).toBe("success:created unikernel")
       expect(t.fake.live()).toHaveLength(1)
       expect(yield* t.say("nothing", { _tag: "UnikernelRestart", args: null })).toBe("failure:destroy: not found")

@@ -23,6 +23,7 @@ export interface AccountedUnikernel {
 
 /** Relative name of an entry found by folding at `path` (spec §3.1). */
 export const relativeName = (name: Name, path: ReadonlyArray<string>): Name => {
+  if (path.length === 0) return name // the common listing, from the root
   const rel = name.key().slice(path.length)
   if (name.label === null) return Name.of(rel, null)
   if (rel.length === 0) return Name.of([], null)
@@ -176,8 +177,12 @@ export class Accounting {
       return []
     }
     const path = query.path
-    const found: Array<{ rel: Name; value: V }> = []
-    for (const v of entries) if (isUnder(v.name.key(), path)) found.push({ rel: relativeName(v.name, path), value: v })
-    return found.sort((a, b) => listingOrder(a.value.name.key(), b.value.name.key()))
+    // each trie key computed once, not once per comparison of the sort
+    const found: Array<{ rel: Name; value: V; key: ReadonlyArray<string> }> = []
+    for (const v of entries) {
+      const key = v.name.key()
+      if (isUnder(key, path)) found.push({ rel: relativeName(v.name, path), value: v, key })
+    }
+    return found.sort((a, b) => listingOrder(a.key, b.key))
   }
 }

@@ -112,7 +112,24 @@ export const restart = (d: Daemon, name: Name, args: UnikernelArguments | null):
 const blockSize = (d: Daemon, name: Name, device: string): number =>
   d.acc.block(name.blockName(device))?.size ?? 0
 
-export const unikernelInfo = (d: Daemon, name: Name, r: Running): UnikernelInfo => ({
+/**
+ * What `info` tells about a running unikernel. Only the sizes of its block devices can change
+ * while it runs (they are looked up each time); without block devices the info is one object
+ * for the whole run, so the reply grammar encodes it once (`encodedOnce` in success.ts) however
+ * often it is listed.
+ */
+export const unikernelInfo = (d: Daemon, name: Name, r: Running): UnikernelInfo => {
+  if (r.config.blockDevices.length > 0) return infoNow(d, name, r)
+  const known = infoWithoutBlocks.get(r)
+  if (known !== undefined) return known
+  const info = infoNow(d, name, r)
+  infoWithoutBlocks.set(r, info)
+  return info
+}
+
+const infoWithoutBlocks = new WeakMap<Running, UnikernelInfo>()
+
+const infoNow = (d: Daemon, name: Name, r: Running): UnikernelInfo => ({
   typ: r.config.typ,
   failBehaviour: r.config.failBehaviour,
   startup: r.config.startup,

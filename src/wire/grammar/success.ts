@@ -5,6 +5,7 @@ import {
   boolean,
   choice,
   type Codec,
+  encodedOnce,
   explicit,
   generalizedTime,
   int,
@@ -86,6 +87,13 @@ export const Info: Codec<UnikernelInfo> = map(
 
 /** InfoV5 ::= SEQUENCE { typ, startup INTEGER OPTIONAL, fail-behaviour, cpuid INTEGER, memory, digest,
  *    blocks [0], bridges [1], argv [2], started [3] } */
+/**
+ * Info as listed in replies: albatrossd keeps one info object per unikernel run where nothing
+ * in it can change (see unikernelInfo), so each is encoded once; 4 KiB holds any info but one
+ * with a very long argv.
+ */
+const InfoListed = encodedOnce(Info, 4096)
+
 export const InfoV5: Codec<UnikernelInfo> = map(
   sequence({
     typ: Typ,
@@ -214,5 +222,5 @@ export const Success: Codec<SuccessT> = choice<SuccessT>("Success", [
   variant("block-device-image", explicit(10, boolean), "BlockDeviceImage", (compressed) => ({ _tag: "BlockDeviceImage", compressed }), (s) => s.compressed),
   variant("old-info5", explicit(11, named(InfoV5)), "OldUnikernelInfo5", (unikernels) => ({ _tag: "OldUnikernelInfo5", unikernels }), (s) => s.unikernels),
   variant("consoles", explicit(12, sequenceOf(NameCodec)), "Consoles", (consoles) => ({ _tag: "Consoles", consoles }), (s) => s.consoles),
-  variant("unikernel-info", explicit(13, named(Info)), "UnikernelInfo", (unikernels) => ({ _tag: "UnikernelInfo", unikernels }), (s) => s.unikernels)
+  variant("unikernel-info", explicit(13, named(InfoListed)), "UnikernelInfo", (unikernels) => ({ _tag: "UnikernelInfo", unikernels }), (s) => s.unikernels)
 ])
