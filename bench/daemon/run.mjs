@@ -6,7 +6,7 @@
 // p50/p99); info latency with 200 and 1,000 running; daemon RSS with 200 and 1,000 running;
 // restore time of a 200- and a 1,000-unikernel state file (daemon start until all run).
 // Knobs (environment): ITER=50 BIG=1000 SETTLE_MS=10000 (idle time before the settled RSS) DEBUG=1, DIST=<a dist/ directory> to compare builds,
-// RUNDIR_PARENT=<dir> for the runtime directory (default /dev/shm, a tmpfs; see below),
+// IMAGE_KIB=<n> pads the image with n KiB of random bytes, RUNDIR_PARENT=<dir> for the runtime directory (default /dev/shm, a tmpfs; see below),
 // DAEMON_NODE_FLAGS="..." node options for the daemon (default: those of its #! line).
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -25,6 +25,9 @@ const { Name } = await import(path.join(dist, "domain/name.js"))
 const ITER = Number(process.env.ITER ?? 50)
 const BIG = Number(process.env.BIG ?? 1000)
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 10000)
+// the image's size: the default (1 KiB) measures the daemon's own work; a real unikernel is a
+// few MiB, and the state file holds every image (reference format), so each change rewrites them
+const IMAGE_KIB = Number(process.env.IMAGE_KIB ?? 0)
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "albatrossd-bench-"))
@@ -39,7 +42,7 @@ const dbdir = path.join(dir, "db")
 for (const d of [path.join(tmpdir, "util"), path.join(tmpdir, "fifo"), path.join(dbdir, "block")]) fs.mkdirSync(d, { recursive: true })
 fs.symlinkSync(path.join(here, "tender.sh"), path.join(dbdir, "solo5-hvt"))
 const imageFile = path.join(dir, "image.hvt")
-const made = spawnSync(path.join(root, "node_modules/.bin/vite-node"), [path.join(here, "make-image.ts"), imageFile], { cwd: root, stdio: "inherit" })
+const made = spawnSync(path.join(root, "node_modules/.bin/vite-node"), [path.join(here, "make-image.ts"), imageFile, String(IMAGE_KIB)], { cwd: root, stdio: "inherit" })
 if (made.status !== 0) throw new Error("could not build the Solo5 image")
 const image = new Uint8Array(fs.readFileSync(imageFile))
 

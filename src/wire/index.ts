@@ -11,7 +11,7 @@ import { Data, Effect, Either, ParseResult, Schema } from "effect"
 import type { CertExtension as CertExtensionT, PersistedState, Wire as WireT } from "../domain/wire.js"
 import { CertExtension, PersistedState as PersistedStateSchema, Wire as WireSchema } from "../domain/wire.js"
 import { type Codec, decodeAll, encodeAll, Fault } from "./der/index.js"
-import { State } from "./grammar/state.js"
+import { State, StateJournal } from "./grammar/state.js"
 import { CertExtension as CertExtensionCodec, Wire as WireCodec } from "./grammar/wire.js"
 
 export class WireError extends Data.TaggedError("WireError")<{ readonly message: string }> {}
@@ -55,6 +55,10 @@ export const encodeStateSync = (state: PersistedState): Either.Either<Uint8Array
   if (Either.isRight(encoded)) lastStateSize = encoded.right.length
   return encoded
 }
+
+export type { StateJournal } from "./grammar/state.js"
+export const decodeStateJournalSync: (bytes: Uint8Array) => Either.Either<StateJournal, WireError> = decodeWith(StateJournal)
+export const encodeStateJournalSync: (journal: StateJournal) => Either.Either<Uint8Array, WireError> = encodeWith(StateJournal, 64 * 1024)
 
 export const decodeWire = (bytes: Uint8Array): Effect.Effect<WireT, WireError> => Effect.suspend(() => decodeWireSync(bytes))
 export const encodeWire = (wire: WireT): Effect.Effect<Uint8Array, WireError> => Effect.suspend(() => encodeWireSync(wire))

@@ -3,6 +3,7 @@
  * real socket: create, info, console output through the FIFO, destroy, crash and restart, the
  * exit-64 retry, the crash-loop cap, kill -9 and start again, SIGTERM.
  */
+import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -139,5 +140,42 @@ describe("albatrossd end to end (built daemon, fake tender)", () => {
     daemon.child.kill("SIGTERM")
     expect((await daemon.exited).code).toBe(0)
     daemon = undefined
+  })
+  it("with real-sized images the state goes through the journal: kill -9 after the replies loses nothing", { timeout: 90000 }, async () => {
+    // 2 MiB images of random bytes: three of them are past the 4 MiB journal threshold
+    const bigImage = (i: number) => solo5Image({ target: "hvt", abi: 2, devices: [], payload: randomBytes(2 * 1024 * 1024 + i) })
+    daemon = await startDaemon(args, env)
+    for (const n of ["big1", "big2", "big3"])
+      expect(await ask(`big:${n}`, { _tag: "UnikernelCreate", config: config({ image: bigImage(n.length) }) })).toBe("success:created unikernel")
+    // acknowledged through the journal; the compaction waits for a second of quiet
+    expect(fs.readdirSync(dbdir)).toContain("state.journal")
+    daemon.child.kill("SIGKILL")
+    await daemon.exited
+    for (const p of pidsMentioning(root)) process.kill(p, "SIGKILL")
+    await waitFor("orphans gone", () => pidsMentioning(root).length === 0)
+
+    daemon = await startDaemon(args, env)
+    const listed = async () => {
+      const r = await request(tmpdir, "big:", { _tag: "UnikernelInfo" })
+      return r.payload._tag === "Success" && r.payload.success._tag === "UnikernelInfo" ? r.payload.success.unikernels.map((u) => u.name.toString()).sort() : []
+    }
+    const deadline = Date.now() + 30000
+    while ((await listed()).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    expect(await listed()).toEqual([":big1", ":big2", ":big3"])
+    // the restore applied the journal and wrote the whole state
+    expect(fs.readdirSync(dbdir)).not.toContain("state.journal")
+    const stored = (file: string) => {
+      const st = decodeStateSync(new Uint8Array(fs.readFileSync(path.join(dbdir, file))))
+      return Either.isRight(st) ? st.right.unikernels.map((u) => u.name.toString()).filter((n) => n.startsWith("big:")).sort() : ["undecodable"]
+    }
+    expect(stored("state.started")).toEqual(["big:big1", "big:big2", "big:big3"])
+
+    // SIGTERM right after a create: the journal is folded into a complete state file
+    expect(await ask("big:big4", { _tag: "UnikernelCreate", config: config({ image: bigImage(4) }) })).toBe("success:created unikernel")
+    daemon.child.kill("SIGTERM")
+    expect((await daemon.exited).code).toBe(0)
+    daemon = undefined
+    expect(fs.readdirSync(dbdir)).not.toContain("state.journal")
+    expect(stored("state")).toEqual(["big:big1", "big:big2", "big:big3", "big:big4"])
   })
 })

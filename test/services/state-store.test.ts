@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { Effect, Either, Logger } from "effect"
 import { describe, expect, it } from "vitest"
-import { makePosixStateStore } from "../../src/layers/linux/state-store.js"
+import { applyJournal, makePosixStateStore, parseJournal } from "../../src/layers/linux/state-store.js"
 import { TestStateStore } from "../../src/layers/test/state-store.js"
 import { EMPTY_STATE } from "../../src/services/state-store.js"
-import { decodeStateSync } from "../../src/wire/index.js"
+import type { PersistedState } from "../../src/domain/wire.js"
+import { decodeStateSync, encodeStateJournalSync, encodeStateSync } from "../../src/wire/index.js"
+import { framePrefix } from "../../src/wire/framing.js"
 import { run, runFailure, tempDir } from "./support.js"
 import { vectorFile } from "../support/vectors-dir.js"
 
@@ -145,5 +147,128 @@ describe("concurrent dumps", () => {
       })
     )
     expect(results.every(Either.isLeft)).toBe(true)
+  })
+})
+
+describe("state journal (states above the journal threshold)", () => {
+  const mixed = (): PersistedState => Either.getOrThrow(decodeStateSync(hex(roundtrip.find((v) => v.name === "state/mixed")!.hex)))
+  const stateHex = (s: PersistedState) => Buffer.from(Either.getOrThrow(encodeStateSync(s))).toString("hex")
+  const names = (s: PersistedState) => s.unikernels.map((u) => u.name.toString())
+  const frame = (der: Uint8Array) => Buffer.concat([Buffer.from(framePrefix(der.length)), der])
+  const journaled = () => {
+    const dbdir = tempDir()
+    // every non-empty state is "large": each dump is acknowledged through the journal
+    return { dbdir, store: makePosixStateStore({ tmpdir: dbdir, dbdir }, { journalAbove: 0 }) }
+  }
+
+  it("a dump is acknowledged by the journal; restore applies it and writes the full state", async () => {
+    const { dbdir, store } = journaled()
+    const s0 = mixed()
+    await run(store.dump(s0))
+    // right after the reply: the journal is on disk, the compaction waits for a second of quiet
+    expect(readdirSync(dbdir).sort()).toEqual(["state.journal"])
+    const fresh = makePosixStateStore({ tmpdir: dbdir, dbdir })
+    const restored = await run(fresh.restore)
+    expect(stateHex(restored)).toBe(stateHex(s0))
+    expect(existsSync(`${dbdir}/state.journal`)).toBe(false)
+    expect(readFileSync(`${dbdir}/state`).toString("hex")).toBe(stateHex(s0))
+  })
+
+  it("after a second without dumps the compaction writes the full state and removes the journal", async () => {
+    const { dbdir, store } = journaled()
+    const s0 = mixed()
+    await run(store.dump(s0))
+    await run(store.dump({ ...s0, unikernels: s0.unikernels.slice(1) }))
+    expect(existsSync(`${dbdir}/state.journal`)).toBe(true)
+    for (let i = 0; i < 100 && existsSync(`${dbdir}/state.journal`); i++) await new Promise((r) => setTimeout(r, 50))
+    expect(readdirSync(dbdir).sort()).toEqual(["state"])
+    expect(readFileSync(`${dbdir}/state`).toString("hex")).toBe(stateHex({ ...s0, unikernels: s0.unikernels.slice(1) }))
+  })
+
+  it("while the compaction cannot write, every acknowledged dump is in state + journal", async () => {
+    const { dbdir, store } = journaled()
+    const s0 = mixed()
+    await run(store.dump(s0))
+    await run(store.flush)
+    expect(readdirSync(dbdir).sort()).toEqual(["state"])
+    // the compaction's rotation fails from here on (a directory where state.bak goes)
+    mkdirSync(`${dbdir}/state.bak/x`, { recursive: true })
+    const [a, b, c, d] = s0.unikernels
+    const s1: PersistedState = { ...s0, unikernels: [a!, { name: b!.name, config: { ...b!.config, memory: 77 } }, c!] }
+    await run(store.dump(s1))
+    const s2: PersistedState = { ...s1, unikernels: [a!, s1.unikernels[1]!, c!, d!].slice(1) }
+    await run(store.dump(s2))
+    // the journal lists the names and only what changed since `state`
+    // two records: b changed and d gone (against `state`), then a gone and d back (against the first)
+    const { records, torn } = Either.getOrThrow(parseJournal(readFileSync(`${dbdir}/state.journal`)))
+    expect(torn).toBe(false)
+    expect(records.map((r) => r.names.map((n) => n.toString()))).toEqual([names(s1), names(s2)])
+    expect(records.map((r) => r.changed.map((u) => u.name.toString()))).toEqual([[b!.name.toString()], [d!.name.toString()]])
+    expect(readFileSync(`${dbdir}/state`).toString("hex")).toBe(stateHex(s0))
+    rmSync(`${dbdir}/state.bak`, { recursive: true })
+    const restored = await run(makePosixStateStore({ tmpdir: dbdir, dbdir }).restore)
+    expect(stateHex(restored)).toBe(stateHex(s2))
+    expect(readFileSync(`${dbdir}/state`).toString("hex")).toBe(stateHex(s2))
+    expect(existsSync(`${dbdir}/state.journal`)).toBe(false)
+  })
+
+  it("a journal read next to a later compaction: its names, its changes, the rest from state", () => {
+    const s0 = mixed()
+    const [a, b, c] = s0.unikernels
+    const changedB = { name: b!.name, config: { ...b!.config, memory: 77 } }
+    // written against s0: b changed, d gone
+    const journal = { version: 1, names: [a!.name, b!.name, c!.name], changed: [changedB], policies: s0.policies }
+    // a compaction that ran after it (and a destroy of c not yet acknowledged)
+    const later: PersistedState = { ...s0, unikernels: [a!, changedB] }
+    const applied = applyJournal(later, [journal])
+    expect(names(applied.state)).toEqual([a!.name.toString(), b!.name.toString()])
+    expect(applied.state.unikernels[1]!.config.memory).toBe(77)
+    expect(applied.missing).toEqual([c!.name.toString()])
+    expect(applyJournal(s0, [journal]).state.unikernels.map((u) => u.config)).toEqual([a!.config, changedB.config, c!.config])
+    // records apply in order: the later one's names and policies, the newest configuration of each
+    const changedAgain = { name: b!.name, config: { ...b!.config, memory: 99 } }
+    const second = { version: 1, names: [b!.name], changed: [changedAgain], policies: [] }
+    const both = applyJournal(s0, [journal, second]).state
+    expect(both.unikernels.map((u) => [u.name.toString(), u.config.memory])).toEqual([[b!.name.toString(), 99]])
+    expect(both.policies).toEqual([])
+  })
+
+  it("a full write (small state) removes a pending journal; flush writes the full state", async () => {
+    const { dbdir } = journaled()
+    const s0 = mixed()
+    writeFileSync(`${dbdir}/state.journal`, frame(Either.getOrThrow(encodeStateJournalSync({ version: 1, names: [], changed: [], policies: [] }))))
+    const small = makePosixStateStore({ tmpdir: dbdir, dbdir })
+    await run(small.dump(s0))
+    expect(readdirSync(dbdir).sort()).toEqual(["state"])
+    const big = journaled()
+    await run(big.store.dump(s0))
+    await run(big.store.flush)
+    expect(readdirSync(big.dbdir).sort()).toEqual(["state"])
+    expect(readFileSync(`${big.dbdir}/state`).toString("hex")).toBe(stateHex(s0))
+  })
+
+  it("a record cut short at the end was never acknowledged: ignored; damage before the end is an error", () => {
+    const s0 = mixed()
+    const record = frame(Either.getOrThrow(encodeStateJournalSync({ version: 1, names: s0.unikernels.map((u) => u.name), changed: [], policies: [] })))
+    const two = Buffer.concat([record, record])
+    expect(Either.getOrThrow(parseJournal(two))).toMatchObject({ torn: false, records: [{ version: 1 }, { version: 1 }] })
+    for (const cut of [1, 3, 4, 10, record.length - 1]) {
+      const r = Either.getOrThrow(parseJournal(two.subarray(0, record.length + cut)))
+      expect([r.records.length, r.torn], `cut at ${cut}`).toEqual([1, true])
+    }
+    const zeros = Buffer.concat([record, Buffer.alloc(record.length)])
+    expect([Either.getOrThrow(parseJournal(zeros)).records.length, Either.getOrThrow(parseJournal(zeros)).torn]).toEqual([1, true])
+    const damaged = Buffer.from(two)
+    damaged[4] = 0x05 // the first record's DER
+    expect(Either.isLeft(parseJournal(damaged))).toBe(true)
+  })
+
+  it("an undecodable journal fails the restore with its name", async () => {
+    const { dbdir, store } = journaled()
+    await run(store.dump(EMPTY_STATE))
+    writeFileSync(`${dbdir}/state.journal`, Buffer.concat([frame(Buffer.from("garbage")), frame(Buffer.from("garbage"))]))
+    expect((await runFailure(makePosixStateStore({ tmpdir: dbdir, dbdir }).restore)).message).toMatch(
+      /^couldn't parse state journal .*state\.journal: /
+    )
   })
 })

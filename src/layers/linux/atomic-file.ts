@@ -4,11 +4,12 @@
  * reader sees the old or the new content, never a torn one.
  */
 import { randomBytes } from "node:crypto"
-import { closeSync, fchmodSync, fsync, openSync, renameSync, rmSync, write } from "node:fs"
+import { closeSync, fchmodSync, fdatasync, fsync, openSync, renameSync, rmSync, write } from "node:fs"
 import { basename, dirname, join } from "node:path"
 import { promisify } from "node:util"
 
 const fsyncAsync = promisify(fsync)
+const fdatasyncAsync = promisify(fdatasync)
 const writeAsync = promisify(write)
 
 export const tempPathFor = (path: string): string =>
@@ -20,10 +21,24 @@ export interface AtomicWriteOptions {
   readonly durable: boolean
   /** Called with the target path after the temp file is complete and before the rename. */
   readonly beforeRename?: () => Promise<void>
+  /** Called right after the rename, before the directory's fsync (which then covers its changes too). */
+  readonly afterRename?: () => void
+  /**
+   * Write in pieces of this many bytes, each fdatasync'd before the next: for a large file
+   * written in the background, so that there is never much of it dirty in the page cache. On a
+   * journalled file system (ext4, data=ordered) another file's fsync waits for such dirty data;
+   * written in one piece, a 400 MB state kept every small fsync waiting for seconds.
+   */
+  readonly syncEvery?: number
 }
 
-const writeAll = async (fd: number, data: Uint8Array): Promise<void> => {
-  for (let off = 0; off < data.byteLength; ) off += (await writeAsync(fd, data, off, data.byteLength - off)).bytesWritten
+const writeAll = async (fd: number, data: Uint8Array, syncEvery: number | undefined): Promise<void> => {
+  const piece = syncEvery ?? data.byteLength
+  for (let off = 0; off < data.byteLength; ) {
+    const end = Math.min(data.byteLength, off + piece)
+    while (off < end) off += (await writeAsync(fd, data, off, end - off)).bytesWritten
+    if (syncEvery !== undefined && off < data.byteLength) await fdatasyncAsync(fd)
+  }
 }
 
 /**
@@ -39,7 +54,7 @@ export const writeFileAtomic = async (path: string, data: Uint8Array, options: A
     fd = openSync(tmp, "wx", options.mode)
     // the umask may have cleared bits of the requested mode
     fchmodSync(fd, options.mode)
-    await writeAll(fd, data)
+    await writeAll(fd, data, options.syncEvery)
     if (options.durable) await fsyncAsync(fd)
     closeSync(fd)
     fd = undefined
@@ -54,6 +69,7 @@ export const writeFileAtomic = async (path: string, data: Uint8Array, options: A
     }
     throw e
   }
+  options.afterRename?.()
   if (options.durable) await syncDirectory(dirname(path))
 }
 
@@ -62,6 +78,20 @@ const closeQuietly = (fd: number): void => {
     closeSync(fd)
   } catch {
     // nothing left to do with it
+  }
+}
+
+/**
+ * Appends `data` to `path` (created if missing) and fdatasyncs it: on disk when this resolves.
+ * A failure may leave part of `data` at the end of the file.
+ */
+export const appendDurably = async (path: string, data: Uint8Array, mode: number): Promise<void> => {
+  const fd = openSync(path, "a", mode)
+  try {
+    await writeAll(fd, data, undefined)
+    await fdatasyncAsync(fd)
+  } finally {
+    closeSync(fd)
   }
 }
 

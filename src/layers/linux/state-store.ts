@@ -1,103 +1,463 @@
 /**
  * StateStore on a POSIX host: `<dbdir>/state` in the reference's DER format.
  *
- * A dump writes `state` atomically: the encoded state goes to a temporary file that is
+ * A full write replaces `state` atomically: the encoded state goes to a temporary file that is
  * fsync'd; the current `state` is hard-linked as `state.bak` (so `state` never disappears,
  * unlike the reference's rename-then-write); the temporary file is renamed over `state`; the
  * directory is fsync'd. A crash at any point leaves a complete `state`.
+ *
+ * The state holds every unikernel's image (reference format), so with real images it is large
+ * (200 unikernels of 2 MiB: 400 MiB), and writing it durably on every create and destroy made
+ * each of them take about a second. So a state estimated above `journalAbove` bytes (4 MiB by
+ * default) is acknowledged through the journal `state.journal` instead, a log of records
+ * (4-byte big-endian length, then a DER `StateJournal`) appended and fdatasync'd before the
+ * reply. Each record holds every unikernel's name, the configurations that changed since the
+ * previous record (usually the one just created, so one image) and every policy; the first
+ * record of a journal, written atomically, holds what changed since `state` was written.
+ * After a second without changes (or once the journal passes 32 MiB) a compaction writes the
+ * full `state` in the background; once that is durable the journal is replaced by one written
+ * against it (or removed when nothing changed since).
+ *
+ * Why a journal is safe whatever `state` it ends up next to: together its records list
+ * everything that changed since the `state` it was started against, and say "as in `state`"
+ * only for entries that had not changed by the time they were written. The `state` on disk is
+ * that one or a later compaction, and a later compaction holds the same entry unless it
+ * changed afterwards (by a change not yet acknowledged, or the journal would be newer). A
+ * compaction never removes the journal; a full write on the acknowledgement path (small
+ * states) removes it before its directory fsync, so an acknowledged full state is never read
+ * with an older journal. A record cut short by a crash at the end of the log was never
+ * acknowledged and is ignored.
+ *
+ * Restore applies a journal and writes the full state at once (removing the journal), so the
+ * rest of the daemon, `state.started` and the OCaml albatrossd only ever see a complete `state`.
+ * The store's finalizer does the same at shutdown if a journal is pending.
  *
  * Group commit: while a write is in flight, later dumps wait; when it is done only the newest
  * waiting state is written, and every waiter completes once that write is durable. Each state
  * the daemon dumps is a snapshot of everything so far, so the newest one contains what every
  * earlier waiter asked to persist; under load this turns N writes and fsyncs into about two.
  */
-import { linkSync, rmSync } from "node:fs"
+import { existsSync, linkSync, rmSync, unlinkSync } from "node:fs"
 import { copyFile, readFile } from "node:fs/promises"
-import { Deferred, Effect, Either, Layer } from "effect"
-import { decodeStateSync, encodeStateSync } from "../../wire/index.js"
+import { Deferred, Effect, Either, Layer, Runtime } from "effect"
+import { policyEquals } from "../../domain/policy-rules.js"
+import type { NamedConfig, PersistedState, StatePolicy } from "../../domain/wire.js"
+import type { UnikernelConfig } from "../../domain/unikernel.js"
+import {
+  decodeStateJournalSync,
+  decodeStateSync,
+  encodeStateJournalSync,
+  encodeStateSync,
+  type StateJournal
+} from "../../wire/index.js"
 import { HostPaths, type HostPathsConfig, statePath } from "../../services/host-paths.js"
 import { EMPTY_STATE, StateError, StateStore, type StateStoreService } from "../../services/state-store.js"
-import { writeFileAtomic } from "./atomic-file.js"
+import { appendDurably, syncDirectory, writeFileAtomic } from "./atomic-file.js"
+import { framePrefix } from "../../wire/framing.js"
 import { errnoText } from "./errno-text.js"
 
 const isNoEntry = (e: unknown): boolean => typeof e === "object" && e !== null && "code" in e && e.code === "ENOENT"
 
-export const makePosixStateStore = (paths: HostPathsConfig): StateStoreService => {
-  const file = statePath(paths)
-  const writeOnce = (bytes: Uint8Array) =>
-    Effect.tryPromise({
-      try: () =>
-        writeFileAtomic(file, bytes, {
-          // the reference writes it 0644 (readable by the dump tools of the client)
-          mode: 0o644,
-          durable: true,
-          // synchronous, as the rest of the write's metadata steps (see atomic-file.ts)
-          beforeRename: async () => {
-            rmSync(`${file}.bak`, { force: true })
-            try {
-              linkSync(file, `${file}.bak`)
-            } catch (e) {
-              if (!isNoEntry(e)) throw e
-            }
-          }
-        }),
-      catch: (e) => new StateError({ message: `while writing state: ${errnoText(e)}` })
-    })
+export interface PosixStateStoreOptions {
+  /** States estimated larger than this (bytes) are acknowledged through the journal. */
+  readonly journalAbove?: number
+}
 
-  // one writer at a time (two interleaved rotations would race on state.bak); see group commit above
+export const JOURNAL_ABOVE_DEFAULT = 4 * 1024 * 1024
+const COMPACTION_PIECE = 4 * 1024 * 1024
+const COMPACT_AFTER_IDLE_MS = 1000
+const COMPACT_JOURNAL_ABOVE = 32 * 1024 * 1024
+
+export interface PosixStateStore extends StateStoreService {
+  /** Waits for the writes in flight; if a journal is pending, writes the full state and removes it. */
+  readonly flush: Effect.Effect<void, StateError>
+}
+
+/** About the encoded size: the images, plus a generous allowance for the rest of each entry. */
+const estimatedSize = (state: PersistedState): number => {
+  let n = 0
+  for (const u of state.unikernels) n += u.config.image.length + 1024
+  return n + state.policies.length * 256
+}
+
+/** A state as written to `state`, with its configuration objects by name (changes are found by identity). */
+interface Written {
+  readonly state: PersistedState
+  readonly configs: ReadonlyMap<string, UnikernelConfig>
+}
+
+const written = (state: PersistedState): Written => ({
+  state,
+  configs: new Map(state.unikernels.map((u) => [u.name.toString(), u.config]))
+})
+
+/** The journal of `state` against `base`; `undefined` when `base` is `state` in every entry. */
+const journalOf = (state: PersistedState, base: Written): StateJournal | undefined => {
+  const changed: Array<NamedConfig> = []
+  for (const u of state.unikernels) if (base.configs.get(u.name.toString()) !== u.config) changed.push(u)
+  const same =
+    changed.length === 0 &&
+    state.unikernels.length === base.state.unikernels.length &&
+    state.policies.length === base.state.policies.length &&
+    state.policies.every((p, i) => p === base.state.policies[i] || samePolicyEntry(p, base.state.policies[i]))
+  if (same) return undefined
+  return { version: 1, names: state.unikernels.map((u) => u.name), changed, policies: state.policies }
+}
+
+const samePolicyEntry = (a: StatePolicy, b: StatePolicy | undefined): boolean =>
+  b !== undefined && a.name.toString() === b.name.toString() && policyEquals(a.policy, b.policy)
+
+/** One journal record as written: length prefix, then the DER. */
+const journalRecord = (journal: StateJournal): Uint8Array => {
+  const der = encodeStateJournalSync(journal)
+  if (Either.isLeft(der)) throw new StateError({ message: `couldn't encode state journal: ${der.left.message}` })
+  const out = new Uint8Array(4 + der.right.length)
+  out.set(framePrefix(der.right.length), 0)
+  out.set(der.right, 4)
+  return out
+}
+
+/**
+ * The records of a journal file. A last record cut short (a crash during its append: never
+ * acknowledged) is dropped and reported in `torn`; any other damage is an error.
+ */
+export const parseJournal = (
+  bytes: Uint8Array
+): Either.Either<{ readonly records: ReadonlyArray<StateJournal>; readonly torn: boolean }, string> => {
+  const records: Array<StateJournal> = []
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  for (let off = 0; off < bytes.length; ) {
+    if (off + 4 > bytes.length) return Either.right({ records, torn: true })
+    const length = view.getInt32(off, false)
+    // zeros to the end: the file grew but the record's bytes never reached the disk
+    if (length <= 0 && bytes.subarray(off).every((b) => b === 0)) return Either.right({ records, torn: true })
+    if (length <= 0) return Either.left(`record ${records.length + 1}: bad length ${length}`)
+    if (off + 4 + length > bytes.length) return Either.right({ records, torn: true })
+    const record = decodeStateJournalSync(bytes.subarray(off + 4, off + 4 + length))
+    if (Either.isLeft(record)) {
+      const last = off + 4 + length === bytes.length
+      if (last) return Either.right({ records, torn: true })
+      return Either.left(`record ${records.length + 1}: ${record.left.message}`)
+    }
+    if (record.right.version !== 1) return Either.left(`record ${records.length + 1}: unknown version ${record.right.version}`)
+    records.push(record.right)
+    off += 4 + length
+  }
+  return Either.right({ records, torn: false })
+}
+
+/**
+ * The state a journal describes, over the `state` file's entries. A name the journal keeps "as
+ * in `state`" but `state` lacks was being destroyed when a later compaction ran: it is left out.
+ */
+export const applyJournal = (
+  base: PersistedState,
+  records: ReadonlyArray<StateJournal>
+): { readonly state: PersistedState; readonly missing: ReadonlyArray<string> } => {
+  const configs = new Map(base.unikernels.map((u) => [u.name.toString(), u]))
+  for (const record of records) for (const u of record.changed) configs.set(u.name.toString(), u)
+  const journal = records[records.length - 1]
+  if (journal === undefined) return { state: base, missing: [] }
+  const missing: Array<string> = []
+  const unikernels: Array<NamedConfig> = []
+  for (const name of journal.names) {
+    const entry = configs.get(name.toString())
+    if (entry === undefined) missing.push(name.toString())
+    else unikernels.push(entry)
+  }
+  return { state: { unikernels, policies: journal.policies }, missing }
+}
+
+export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateStoreOptions = {}): PosixStateStore => {
+  const file = statePath(paths)
+  const journalFile = `${file}.journal`
+  const journalAbove = options.journalAbove ?? JOURNAL_ABOVE_DEFAULT
+
+  const encode = (state: PersistedState): Uint8Array => {
+    const bytes = encodeStateSync(state)
+    if (Either.isLeft(bytes)) throw new StateError({ message: `couldn't encode state: ${bytes.left.message}` })
+    return bytes.right
+  }
+  const asStateError = (e: unknown): StateError =>
+    e instanceof StateError ? e : new StateError({ message: `while writing state: ${errnoText(e)}` })
+
+  // the `state` file as last written durably, and the newest state acknowledged
+  let base: Written = written(EMPTY_STATE)
+  let acknowledged: PersistedState = EMPTY_STATE
+  let journalOnDisk = existsSync(journalFile)
+  // whether records may be appended: the journal was started by this store (against `base`) and no append failed
+  let journalAppendable = false
+
+  /**
+   * Replaces `state` (full write); with `dropJournal`, the journal goes in the same directory
+   * fsync. A compaction (`background`) writes in synced pieces (see `syncEvery`), so that the
+   * journal writes acknowledging creates and destroys meanwhile do not wait for its data.
+   */
+  const writeFull = async (state: PersistedState, dropJournal: boolean, background = false): Promise<void> => {
+    await writeFileAtomic(file, encode(state), {
+      syncEvery: background ? COMPACTION_PIECE : undefined,
+      // the reference writes it 0644 (readable by the dump tools of the client)
+      mode: 0o644,
+      durable: true,
+      // synchronous, as the rest of the write's metadata steps (see atomic-file.ts)
+      beforeRename: async () => {
+        rmSync(`${file}.bak`, { force: true })
+        try {
+          linkSync(file, `${file}.bak`)
+        } catch (e) {
+          if (!isNoEntry(e)) throw e
+        }
+      },
+      afterRename: dropJournal ? removeJournalFile : undefined
+    })
+  }
+  const removeJournalFile = (): void => {
+    journalBytes = 0
+    journalAppendable = false
+    if (!journalOnDisk) return
+    try {
+      unlinkSync(journalFile)
+    } catch (e) {
+      if (!isNoEntry(e)) throw e
+    }
+    journalOnDisk = false
+  }
+
+  // One full write of `state` at a time: a compaction and a full write that acknowledges (a small
+  // state) must not interleave their renames, or an older state could land last.
+  let stateWriter: Promise<void> = Promise.resolve()
+  const exclusively = <A>(f: () => Promise<A>): Promise<A> => {
+    const run = stateWriter.then(f)
+    stateWriter = run.then(
+      () => undefined,
+      () => undefined
+    )
+    return run
+  }
+
+  /** Makes `state` durable for a waiter: full write (small) or journal (large). */
+  const persist = async (state: PersistedState): Promise<void> => {
+    if (estimatedSize(state) <= journalAbove) {
+      await exclusively(async () => {
+        await writeFull(state, true)
+        base = written(state)
+      })
+      acknowledged = state
+      return
+    }
+    if (journalAppendable) {
+      const record = journalOf(state, written(acknowledged))
+      if (record !== undefined) {
+        const bytes = journalRecord(record)
+        try {
+          await appendDurably(journalFile, bytes, 0o644)
+        } catch (e) {
+          // part of the record may be in the file: the next write starts a fresh journal
+          journalAppendable = false
+          throw e
+        }
+        journalBytes += bytes.length
+      }
+    } else await writeJournalFor(state)
+    acknowledged = state
+    compactSoon()
+  }
+
+  /** Writes the journal of `state` against `base`, or removes it: `true` if one remains. */
+  const writeJournalFor = async (state: PersistedState): Promise<boolean> => {
+    const journal = journalOf(state, base)
+    if (journal === undefined) {
+      if (journalOnDisk) {
+        removeJournalFile()
+        await syncDirectory(paths.dbdir)
+      }
+      return false
+    }
+    const bytes = journalRecord(journal)
+    await writeFileAtomic(journalFile, bytes, { mode: 0o644, durable: true })
+    journalOnDisk = true
+    journalAppendable = true
+    journalBytes = bytes.length
+    return true
+  }
+
+  // The compaction: a full write of the newest acknowledged state, in the background. It waits
+  // for a second without changes (a burst of creates would otherwise rewrite every image once
+  // per create), unless the journal has grown past COMPACT_JOURNAL_ABOVE (each journal rewrite
+  // carries every configuration changed since `state`).
+  let compaction: Promise<void> | undefined
+  let compactionTimer: ReturnType<typeof setTimeout> | undefined
+  let journalBytes = 0
+  const compactSoon = (): void => {
+    if (compaction !== undefined) return // it looks again when it is done
+    if (compactionTimer !== undefined) clearTimeout(compactionTimer)
+    compactionTimer = undefined
+    if (journalBytes >= COMPACT_JOURNAL_ABOVE) return startCompaction()
+    compactionTimer = setTimeout(() => {
+      compactionTimer = undefined
+      startCompaction()
+    }, COMPACT_AFTER_IDLE_MS)
+    // never what keeps a process alive: the finalizer's flush writes what is pending
+    compactionTimer.unref()
+  }
+  const startCompaction = (): void => {
+    compaction = (async () => {
+      try {
+        const target = acknowledged
+        await exclusively(async () => {
+          // a full write that acknowledged meanwhile may have made this one unneeded
+          if (base.state === target) return
+          await writeFull(target, false, true)
+          base = written(target)
+        })
+        // the journal is now written against the new `state` (or removed), by the writer below
+        refreshJournal()
+      } catch (e) {
+        // the journal still holds every acknowledged change; the next dump tries again
+        runInBackground(Effect.logError(`state compaction failed: ${errnoText(e)}`))
+      } finally {
+        compaction = undefined
+      }
+    })()
+  }
+
+  // one writer at a time for the journal (two interleaved rotations would race); see group commit above
   let writing = false
-  let pending: { bytes: Uint8Array; readonly waiters: Array<Deferred.Deferred<void, StateError>> } | undefined
+  let refreshWanted = false
+  let pending: { state: PersistedState; readonly waiters: Array<Deferred.Deferred<void, StateError>> } | undefined
   const drain: Effect.Effect<void> = Effect.gen(function* () {
     for (;;) {
       const batch = pending
-      if (batch === undefined) {
+      if (batch === undefined && !refreshWanted) {
         writing = false
         return
       }
       pending = undefined
-      const result = yield* Effect.exit(writeOnce(batch.bytes))
-      for (const waiter of batch.waiters) yield* Deferred.done(waiter, result)
+      refreshWanted = false
+      const state = batch?.state ?? acknowledged
+      const result = yield* Effect.exit(
+        Effect.tryPromise({
+          // the refresh after a compaction; changes made during it want the next compaction
+          try: () => (batch === undefined ? writeJournalFor(state).then((remains) => (remains ? compactSoon() : undefined)) : persist(state)),
+          catch: asStateError
+        })
+      )
+      if (batch === undefined && result._tag === "Failure") yield* Effect.logError(`rewriting the state journal failed: ${result.cause}`)
+      if (batch !== undefined) for (const waiter of batch.waiters) yield* Deferred.done(waiter, result)
     }
+  })
+  // the background work (writer, compaction's log lines) runs in the runtime of the first caller
+  // (its logger), not tied to any caller: an interrupted caller must not tear a write others wait for
+  let runtime: Runtime.Runtime<never> | undefined
+  const runInBackground = (effect: Effect.Effect<void>): void => {
+    if (runtime === undefined) Effect.runFork(effect)
+    else Runtime.runFork(runtime)(effect)
+  }
+  const startWriter = (): void => {
+    if (writing) return
+    writing = true
+    // after a yield: dumps arriving in the same turn join this write (group commit)
+    runInBackground(Effect.zipRight(Effect.yieldNow(), drain))
+  }
+  const refreshJournal = (): void => {
+    refreshWanted = true
+    startWriter()
+  }
+
+  const readState = Effect.gen(function* () {
+    const bytes = yield* Effect.tryPromise(() => readFile(file)).pipe(Effect.either)
+    if (Either.isLeft(bytes)) {
+      if (isNoEntry(bytes.left.error)) {
+        if (!journalOnDisk) yield* Effect.logWarning(`no state file ${file} found, starting with an empty state`)
+        return EMPTY_STATE
+      }
+      return yield* new StateError({ message: `while reading state: ${errnoText(bytes.left.error)}` })
+    }
+    const state = decodeStateSync(new Uint8Array(bytes.right.buffer, bytes.right.byteOffset, bytes.right.byteLength))
+    if (Either.isLeft(state)) return yield* new StateError({ message: `couldn't parse state: ${state.left.message}` })
+    return state.right
+  })
+
+  const readJournal = Effect.gen(function* () {
+    const bytes = yield* Effect.tryPromise({
+      try: () => readFile(journalFile),
+      catch: (e) => new StateError({ message: `while reading state journal: ${errnoText(e)}` })
+    })
+    const parsed = parseJournal(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    if (Either.isLeft(parsed)) return yield* new StateError({ message: `couldn't parse state journal ${journalFile}: ${parsed.left}` })
+    if (parsed.right.torn) yield* Effect.logWarning(`state journal ${journalFile}: its last record is incomplete (never acknowledged), ignored`)
+    return parsed.right.records
+  })
+
+  const flush: Effect.Effect<void, StateError> = Effect.gen(function* () {
+    // no compaction later: this one writes the full state now if it is needed
+    if (compactionTimer !== undefined) clearTimeout(compactionTimer)
+    compactionTimer = undefined
+    // let the writer and the compaction finish what they started
+    for (let i = 0; i < 1000 && (writing || compaction !== undefined); i++) {
+      yield* Effect.promise(() => compaction ?? Promise.resolve())
+      if (writing) yield* Effect.sleep("5 millis")
+    }
+    if (compactionTimer !== undefined) clearTimeout(compactionTimer)
+    compactionTimer = undefined
+    if (!journalOnDisk) return
+    const state = acknowledged
+    yield* Effect.tryPromise({
+      try: () =>
+        exclusively(async () => {
+          await writeFull(state, true)
+          base = written(state)
+        }),
+      catch: asStateError
+    })
   })
 
   return {
     restore: Effect.gen(function* () {
-      const bytes = yield* Effect.tryPromise(() => readFile(file)).pipe(Effect.either)
-      if (Either.isLeft(bytes)) {
-        if (isNoEntry(bytes.left.error)) {
-          yield* Effect.logWarning(`no state file ${file} found, starting with an empty state`)
-          return EMPTY_STATE
-        }
-        return yield* new StateError({ message: `while reading state: ${errnoText(bytes.left.error)}` })
+      journalOnDisk = existsSync(journalFile)
+      const onDisk = yield* readState
+      if (!journalOnDisk) {
+        base = written(onDisk)
+        acknowledged = onDisk
+        return onDisk
       }
-      const state = decodeStateSync(new Uint8Array(bytes.right.buffer, bytes.right.byteOffset, bytes.right.byteLength))
-      if (Either.isLeft(state)) return yield* new StateError({ message: `couldn't parse state: ${state.left.message}` })
-      return state.right
+      const records = yield* readJournal
+      const applied = applyJournal(onDisk, records)
+      for (const name of applied.missing) yield* Effect.logWarning(`state journal: ${name} is not in ${file}, left out`)
+      yield* Effect.logInfo(`state journal ${journalFile} applied (${records.length} records)`)
+      // from here on everyone reads a complete `state`
+      yield* Effect.tryPromise({ try: () => writeFull(applied.state, true), catch: asStateError })
+      base = written(applied.state)
+      acknowledged = applied.state
+      return applied.state
     }),
     dump: (state) =>
       Effect.gen(function* () {
-        const bytes = encodeStateSync(state)
-        if (Either.isLeft(bytes)) return yield* new StateError({ message: `couldn't encode state: ${bytes.left.message}` })
+        runtime ??= yield* Effect.runtime<never>()
         const done = yield* Deferred.make<void, StateError>()
-        if (pending === undefined) pending = { bytes: bytes.right, waiters: [done] }
+        if (pending === undefined) pending = { state, waiters: [done] }
         else {
-          pending.bytes = bytes.right
+          pending.state = state
           pending.waiters.push(done)
         }
-        if (!writing) {
-          writing = true
-          // not tied to the caller: an interrupted caller must not tear a write others wait for
-          yield* Effect.forkDaemon(drain)
-        }
+        startWriter()
         return yield* Deferred.await(done)
       }),
     snapshotStarted: Effect.tryPromise(() => copyFile(file, `${file}.started`)).pipe(
       Effect.catchAll((e) => Effect.logWarning(`copying ${file} to ${file}.started failed: ${errnoText(e.error)}`))
-    )
+    ),
+    flush
   }
 }
 
-export const StateStoreLive: Layer.Layer<StateStore, never, HostPaths> = Layer.effect(
+export const StateStoreLive: Layer.Layer<StateStore, never, HostPaths> = Layer.scoped(
   StateStore,
-  Effect.map(HostPaths, makePosixStateStore)
+  Effect.gen(function* () {
+    const store = makePosixStateStore(yield* HostPaths)
+    // the full `state` at shutdown, so that the OCaml albatrossd (or an older albatross-ts) finds it complete
+    yield* Effect.addFinalizer(() =>
+      store.flush.pipe(Effect.catchAll((e) => Effect.logError(`writing the full state at shutdown: ${e.message}`)))
+    )
+    return store
+  })
 )

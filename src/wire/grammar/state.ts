@@ -9,7 +9,7 @@
 import type { Name } from "../../domain/name.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
 import type { NamedConfig, PersistedState, StatePolicy } from "../../domain/wire.js"
-import { choice, type Codec, encodedOnce, explicit, fail, legacy, map, nul, refused, sequence, sequenceOf } from "../der/index.js"
+import { choice, type Codec, encodedOnce, explicit, fail, int, legacy, map, nul, refused, sequence, sequenceOf } from "../der/index.js"
 import { NameCodec, Policy } from "./common.js"
 import { Config, ConfigV0, ConfigV1, ConfigV2, ConfigV3, ConfigV4 } from "./config.js"
 
@@ -79,3 +79,26 @@ const StateChoice: Codec<Entries> = choice<Entries>("State", [
 ])
 
 export const State: Codec<PersistedState> = map(StateChoice, normalise, normalise)
+
+/**
+ * The state journal, `<dbdir>/state.journal`: a file of albatross-ts, not of the reference (the
+ * state store says when it is written and how it is applied). It describes the whole state
+ * relative to the `state` file: every unikernel's name, the configuration of those whose entry
+ * changed since that file was written, and every policy.
+ *
+ * StateJournal ::= SEQUENCE { version INTEGER (1), names SEQUENCE OF UTF8String,
+ *    changed Unikernels<Config>, policies Policies }
+ */
+export interface StateJournal {
+  readonly version: number
+  readonly names: ReadonlyArray<Name>
+  readonly changed: ReadonlyArray<NamedConfig>
+  readonly policies: ReadonlyArray<StatePolicy>
+}
+
+export const StateJournal: Codec<StateJournal> = sequence({
+  version: int,
+  names: sequenceOf(NameCodec),
+  changed: Unikernels(ConfigWritten),
+  policies: Policies
+})
