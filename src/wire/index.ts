@@ -11,7 +11,7 @@ import { Data, Effect, Either, ParseResult, Schema } from "effect"
 import type { CertExtension as CertExtensionT, PersistedState, Wire as WireT } from "../domain/wire.js"
 import { CertExtension, PersistedState as PersistedStateSchema, Wire as WireSchema } from "../domain/wire.js"
 import { type Codec, decodeAll, encodeAll, Fault } from "./der/index.js"
-import { State, StateJournal } from "./grammar/state.js"
+import { State, StateJournal, statePieces } from "./grammar/state.js"
 import { CertExtension as CertExtensionCodec, Wire as WireCodec } from "./grammar/wire.js"
 
 export class WireError extends Data.TaggedError("WireError")<{ readonly message: string }> {}
@@ -57,6 +57,24 @@ export const encodeStateSync = (state: PersistedState): Either.Either<Uint8Array
 }
 
 export type { StateJournal } from "./grammar/state.js"
+/** The state's encoding piece by piece (for large states); throws `WireError` where `encodeStateSync` returns it. */
+export const encodeStatePieces = (state: PersistedState): { readonly length: number; readonly pieces: () => Iterable<Uint8Array> } => {
+  try {
+    const { length, pieces } = statePieces(state)
+    return {
+      length,
+      pieces: function* () {
+        try {
+          yield* pieces()
+        } catch (e) {
+          throw toWireError(e)
+        }
+      }
+    }
+  } catch (e) {
+    throw toWireError(e)
+  }
+}
 export const decodeStateJournalSync: (bytes: Uint8Array) => Either.Either<StateJournal, WireError> = decodeWith(StateJournal)
 export const encodeStateJournalSync: (journal: StateJournal) => Either.Either<Uint8Array, WireError> = encodeWith(StateJournal, 64 * 1024)
 

@@ -1,4 +1,5 @@
 /** The stable entry points of src/wire/index.ts: Effects, Either variants, Schemas, WireError. */
+import { readFileSync } from "node:fs"
 import { Effect, Either, Exit, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { Name } from "../../src/domain/name.js"
@@ -7,15 +8,19 @@ import {
   CertExtensionFromBytes,
   decodeCertExtension,
   decodeState,
+  decodeStateSync,
   decodeWire,
   encodeCertExtension,
   encodeState,
+  encodeStatePieces,
+  encodeStateSync,
   encodeWire,
   encodeWireSync,
   PersistedStateFromBytes,
   WireError,
   WireFromBytes
 } from "../../src/wire/index.js"
+import { vectorFile } from "../support/vectors-dir.js"
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex")
 const bytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, "hex"))
@@ -112,5 +117,26 @@ describe("Schemas from bytes", () => {
       command: { _tag: "UnikernelInfo" }
     })
     expect(Schema.decodeUnknownSync(PersistedStateFromBytes)(bytes("a606300430003000"))).toEqual({ unikernels: [], policies: [] })
+  })
+})
+
+describe("encodeStatePieces", () => {
+  const join = (p: { readonly length: number; readonly pieces: () => Iterable<Uint8Array> }): Uint8Array => {
+    const parts = [...p.pieces()]
+    const out = Buffer.concat(parts)
+    expect(out.length).toBe(p.length)
+    return out
+  }
+  it("gives the bytes of encodeStateSync for every state vector, and for entries of every size", () => {
+    const states = (JSON.parse(readFileSync(vectorFile("vectors.json"), "utf8")) as ReadonlyArray<{ kind: string; direction: string; hex: string }>)
+      .filter((v) => v.kind === "state" && v.direction === "roundtrip")
+      .map((v) => Either.getOrThrow(decodeStateSync(bytes(v.hex))))
+    expect(states.length).toBeGreaterThan(3)
+    const withImages = states.find((s) => s.unikernels.length >= 2)!
+    // entries whose lengths need 1, 2, 3 and 4 length octets, in an unsorted order
+    const sized = withImages.unikernels.map((u, i) => ({ ...u, config: { ...u.config, image: new Uint8Array([100, 300, 70000, 17000000][i % 4]!).fill(i + 1) } }))
+    for (const s of [...states, { ...withImages, unikernels: sized.reverse() }]) {
+      expect(hex(join(encodeStatePieces(s)))).toBe(hex(Either.getOrThrow(encodeStateSync(s))))
+    }
   })
 })

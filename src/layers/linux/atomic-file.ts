@@ -32,12 +32,27 @@ export interface AtomicWriteOptions {
   readonly syncEvery?: number
 }
 
-const writeAll = async (fd: number, data: Uint8Array, syncEvery: number | undefined): Promise<void> => {
-  const piece = syncEvery ?? data.byteLength
-  for (let off = 0; off < data.byteLength; ) {
-    const end = Math.min(data.byteLength, off + piece)
-    while (off < end) off += (await writeAsync(fd, data, off, end - off)).bytesWritten
-    if (syncEvery !== undefined && off < data.byteLength) await fdatasyncAsync(fd)
+/** Content produced piece by piece, of a known total length (see `encodeStatePieces`). */
+export interface Pieces {
+  readonly length: number
+  readonly pieces: () => Iterable<Uint8Array>
+}
+
+const writeAll = async (fd: number, data: Uint8Array | Pieces, syncEvery: number | undefined): Promise<void> => {
+  let unsynced = 0
+  for (const part of data instanceof Uint8Array ? [data] : data.pieces()) {
+    for (let off = 0; off < part.byteLength; ) {
+      const end = syncEvery === undefined ? part.byteLength : Math.min(part.byteLength, off + syncEvery - unsynced)
+      while (off < end) {
+        const n = (await writeAsync(fd, part, off, end - off)).bytesWritten
+        off += n
+        unsynced += n
+      }
+      if (syncEvery !== undefined && unsynced >= syncEvery) {
+        await fdatasyncAsync(fd)
+        unsynced = 0
+      }
+    }
   }
 }
 
@@ -47,7 +62,7 @@ const writeAll = async (fd: number, data: Uint8Array, syncEvery: number | undefi
  * to start the next, and a create runs this alongside the FIFO, console and spawn work, so the
  * eleven steps of an all-asynchronous write took longer than the write itself.
  */
-export const writeFileAtomic = async (path: string, data: Uint8Array, options: AtomicWriteOptions): Promise<void> => {
+export const writeFileAtomic = async (path: string, data: Uint8Array | Pieces, options: AtomicWriteOptions): Promise<void> => {
   const tmp = tempPathFor(path)
   let fd: number | undefined
   try {

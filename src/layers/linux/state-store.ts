@@ -47,12 +47,14 @@ import {
   decodeStateJournalSync,
   decodeStateSync,
   encodeStateJournalSync,
+  encodeStatePieces,
   encodeStateSync,
-  type StateJournal
+  type StateJournal,
+  WireError
 } from "../../wire/index.js"
 import { HostPaths, type HostPathsConfig, statePath } from "../../services/host-paths.js"
 import { EMPTY_STATE, StateError, StateStore, type StateStoreService } from "../../services/state-store.js"
-import { appendDurably, syncDirectory, writeFileAtomic } from "./atomic-file.js"
+import { appendDurably, type Pieces, syncDirectory, writeFileAtomic } from "./atomic-file.js"
 import { framePrefix } from "../../wire/framing.js"
 import { errnoText } from "./errno-text.js"
 
@@ -173,7 +175,15 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
   const journalFile = `${file}.journal`
   const journalAbove = options.journalAbove ?? JOURNAL_ABOVE_DEFAULT
 
-  const encode = (state: PersistedState): Uint8Array => {
+  /** Small states in one buffer; large ones piece by piece, never all in memory a second time. */
+  const encode = (state: PersistedState): Uint8Array | Pieces => {
+    if (estimatedSize(state) > journalAbove) {
+      try {
+        return encodeStatePieces(state)
+      } catch (e) {
+        throw new StateError({ message: `couldn't encode state: ${e instanceof WireError ? e.message : String(e)}` })
+      }
+    }
     const bytes = encodeStateSync(state)
     if (Either.isLeft(bytes)) throw new StateError({ message: `couldn't encode state: ${bytes.left.message}` })
     return bytes.right

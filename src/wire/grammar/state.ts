@@ -9,7 +9,22 @@
 import type { Name } from "../../domain/name.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
 import type { NamedConfig, PersistedState, StatePolicy } from "../../domain/wire.js"
-import { choice, type Codec, encodedOnce, explicit, fail, int, legacy, map, nul, refused, sequence, sequenceOf } from "../der/index.js"
+import {
+  choice,
+  type Codec,
+  encodeAll,
+  encodedOnce,
+  explicit,
+  fail,
+  int,
+  legacy,
+  map,
+  nul,
+  refused,
+  sequence,
+  sequenceOf,
+  Writer
+} from "../der/index.js"
 import { NameCodec, Policy } from "./common.js"
 import { Config, ConfigV0, ConfigV1, ConfigV2, ConfigV3, ConfigV4 } from "./config.js"
 
@@ -79,6 +94,42 @@ const StateChoice: Codec<Entries> = choice<Entries>("State", [
 ])
 
 export const State: Codec<PersistedState> = map(StateChoice, normalise, normalise)
+
+const StateEntry = sequence({ name: NameCodec, config: ConfigWritten })
+
+const derHeader = (tag: number, contentLength: number): Uint8Array => {
+  const w = new Writer(8)
+  w.header(tag, contentLength)
+  return w.result()
+}
+
+/**
+ * The encoding of `State` (variant [6]) as a sequence of pieces, produced one at a time: the
+ * same bytes as `State`'s encoder, without ever holding all of them (a state with real images
+ * is hundreds of MB, and a single buffer for it doubled the daemon's memory while it wrote).
+ * Each unikernel entry is encoded twice, once for its length and once when its piece is
+ * produced; small ones come from `encodedOnce`'s cache the second time.
+ */
+export const statePieces = (state: PersistedState): { readonly length: number; readonly pieces: () => Iterable<Uint8Array> } => {
+  const { unikernels, policies } = normalise(state)
+  let entries = 0
+  for (const u of unikernels) entries += encodeAll(StateEntry, u, u.config.image.length + 1024).length
+  const policyBytes = encodeAll(Policies, policies, 1024)
+  const unikernelsHeader = derHeader(0x30, entries)
+  const inner = unikernelsHeader.length + entries + policyBytes.length
+  const innerHeader = derHeader(0x30, inner)
+  const outerHeader = derHeader(0xa6, innerHeader.length + inner)
+  return {
+    length: outerHeader.length + innerHeader.length + inner,
+    pieces: function* () {
+      yield outerHeader
+      yield innerHeader
+      yield unikernelsHeader
+      for (const u of unikernels) yield encodeAll(StateEntry, u, u.config.image.length + 1024)
+      yield policyBytes
+    }
+  }
+}
 
 /**
  * The state journal, `<dbdir>/state.journal`: a file of albatross-ts, not of the reference (the
