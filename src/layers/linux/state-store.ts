@@ -39,7 +39,7 @@
  */
 import { existsSync, linkSync, rmSync, unlinkSync } from "node:fs"
 import { copyFile, readFile } from "node:fs/promises"
-import { Deferred, Effect, Either, Layer, Runtime } from "effect"
+import { Cause, Deferred, Effect, Either, Layer, Runtime } from "effect"
 import { policyEquals } from "../../domain/policy-rules.js"
 import type { NamedConfig, PersistedState, StatePolicy } from "../../domain/wire.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
@@ -352,7 +352,7 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
           catch: asStateError
         })
       )
-      if (batch === undefined && result._tag === "Failure") yield* Effect.logError(`rewriting the state journal failed: ${result.cause}`)
+      if (batch === undefined && result._tag === "Failure") yield* Effect.logError(`rewriting the state journal failed: ${Cause.pretty(result.cause)}`)
       if (batch !== undefined) for (const waiter of batch.waiters) yield* Deferred.done(waiter, result)
     }
   })

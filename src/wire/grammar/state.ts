@@ -38,7 +38,7 @@ const Policies: Codec<ReadonlyArray<StatePolicy>> = sequenceOf(sequence({ name: 
 /**
  * The configuration as written (variant [6]): each configuration object is encoded once while it
  * lives, unless its encoding is over 64 KiB (see `encodedOnce`); a daemon state with 200 small
- * unikernels encoded in 0.48 ms, with this in about 0.1 ms.
+ * unikernels encoded in 0.48 ms, with this 0.28-0.31 ms (the rest: copying into the writer).
  */
 const ConfigWritten = encodedOnce(Config, 64 * 1024)
 
