@@ -8,7 +8,7 @@
  */
 import * as net from "node:net"
 import type * as tls from "node:tls"
-import { Data, Deferred, Duration, Effect, Either, Option, Queue, Scope } from "effect"
+import { Data, Deferred, Duration, Effect, Either, Option, type Scope } from "effect"
 import type { Wire } from "../domain/wire.js"
 import { FrameDecoder, framePrefix, END_OF_STREAM, MAX_FRAME_DEFAULT } from "../wire/framing.js"
 import { decodeWireSync, encodeWireSync } from "../wire/index.js"
@@ -69,72 +69,90 @@ export const fromDuplex = (
   Effect.gen(function* () {
     const maxFrame = options.maxFrame ?? MAX_FRAME_DEFAULT
     const timeout = Duration.decode(options.readTimeout ?? DEFAULT_READ_TIMEOUT)
+    const timeoutMillis = Duration.toMillis(timeout)
     const decoder = new FrameDecoder(maxFrame)
-    const queue = yield* Queue.unbounded<Item>()
     const closedSignal = yield* Deferred.make<void>()
+    // Frames not yet read, the end once the socket is done, and the reader waiting for either.
+    // A plain buffer and one callback rather than an Effect Queue raced against a timeout: every
+    // request pays for its reads, and the race forked two fibers per read (BENCHMARKS.md,
+    // albatrossd).
+    const frames: Array<Uint8Array | null> = []
     let terminal: ConnectionError | undefined
+    let waiting: ((item: Item) => void) | undefined
     let open = true
     let paused = false
-    let queued = 0
 
-    const finish = (error: ConnectionError) => {
+    const deliver = (item: Item): boolean => {
+      const w = waiting
+      if (w === undefined) return false
+      waiting = undefined
+      w(item)
+      return true
+    }
+    const finish = (reason: ConnectionErrorReason, message: string) => {
       if (terminal !== undefined) return
-      terminal = error
-      Queue.unsafeOffer(queue, { _tag: "end", error })
+      terminal = new ConnectionError({ reason, message })
+      if (frames.length === 0) deliver({ _tag: "end", error: terminal })
     }
 
     socket.on("data", (chunk: Buffer) => {
       if (terminal !== undefined) return
-      const frames = decoder.push(chunk)
-      for (const frame of frames) Queue.unsafeOffer(queue, { _tag: "frame", frame })
-      queued += frames.length
+      for (const frame of decoder.push(chunk)) if (frames.length > 0 || !deliver({ _tag: "frame", frame })) frames.push(frame)
       if (decoder.error !== undefined) {
-        finish(new ConnectionError({ reason: "too-large", message: decoder.error.message }))
+        finish("too-large", decoder.error.message)
         socket.pause()
         return
       }
-      if (!paused && queued >= HIGH_WATER_FRAMES) {
+      if (!paused && frames.length >= HIGH_WATER_FRAMES) {
         paused = true
         socket.pause()
       }
     })
-    socket.on("end", () => finish(new ConnectionError({ reason: "closed", message: "connection closed by peer" })))
-    socket.on("error", (err) => finish(new ConnectionError({ reason: "io", message: err.message })))
+    socket.on("end", () => finish("closed", "connection closed by peer"))
+    socket.on("error", (err) => finish("io", err.message))
     socket.on("close", () => {
       open = false
-      finish(new ConnectionError({ reason: "closed", message: "connection closed" }))
+      finish("closed", "connection closed")
       Deferred.unsafeDone(closedSignal, Effect.void)
     })
 
-    const take = (timed: boolean): Effect.Effect<Item> => {
-      const item = Queue.take(queue).pipe(
-        Effect.tap((item) =>
-          Effect.sync(() => {
-            if (item._tag === "frame") queued--
-            if (paused && terminal === undefined && queued < HIGH_WATER_FRAMES / 2) {
-              paused = false
-              socket.resume()
-            }
+    /** The next frame, or the end (every read after the end sees the same end). */
+    const take = (timed: boolean): Effect.Effect<Item> =>
+      Effect.suspend(() => {
+        if (frames.length > 0) {
+          const frame = frames.shift()!
+          if (paused && terminal === undefined && frames.length < HIGH_WATER_FRAMES / 2) {
+            paused = false
+            socket.resume()
+          }
+          return Effect.succeed<Item>({ _tag: "frame", frame })
+        }
+        if (terminal !== undefined) return Effect.succeed<Item>({ _tag: "end", error: terminal })
+        return Effect.async<Item>((resume) => {
+          let timer: ReturnType<typeof setTimeout> | undefined
+          const reader = (item: Item) => {
+            if (timer !== undefined) clearTimeout(timer)
+            resume(Effect.succeed(item))
+          }
+          waiting = reader
+          if (timed && Number.isFinite(timeoutMillis)) {
+            timer = setTimeout(() => {
+              if (waiting === reader) waiting = undefined
+              resume(
+                Effect.succeed<Item>({
+                  _tag: "end",
+                  error: new ConnectionError({ reason: "timeout", message: `no data received within ${Duration.format(timeout)}` })
+                })
+              )
+            }, timeoutMillis)
+          }
+          // interrupted while waiting
+          return Effect.sync(() => {
+            if (waiting === reader) waiting = undefined
+            if (timer !== undefined) clearTimeout(timer)
           })
-        ),
-        // a terminal item is put back so that every later read sees the same end
-        Effect.tap((item) => (item._tag === "end" ? Queue.offer(queue, item) : Effect.void))
-      )
-      if (!timed) return item
-      return item.pipe(
-        Effect.timeoutTo({
-          duration: timeout,
-          onTimeout: (): Item => ({
-            _tag: "end",
-            error: new ConnectionError({
-              reason: "timeout",
-              message: `no data received within ${Duration.format(timeout)}`
-            })
-          }),
-          onSuccess: (item): Item => item
         })
-      )
-    }
+      })
 
     const readFrameWith = (timed: boolean) =>
       Effect.flatMap(take(timed), (item): Effect.Effect<Option.Option<Uint8Array>, ConnectionError> => {

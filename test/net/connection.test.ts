@@ -2,13 +2,14 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Effect, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { Name } from "../../src/domain/name.js"
 import type { Wire } from "../../src/domain/wire.js"
 import { connectUnix } from "../../src/net/connection.js"
 import { serveUnix } from "../../src/net/server.js"
 import { encodeFrame } from "../../src/wire/framing.js"
+import { encodeWireSync } from "../../src/wire/index.js"
 import { failure, successString, UNKNOWN_REQUEST_HEADER } from "../../src/wire/reply.js"
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "alba-net-"))
@@ -103,6 +104,30 @@ describe("framed connections over a Unix socket", () => {
     )
     expect(garbage.length).toBeGreaterThan(4)
     expect(stalled.toString("latin1")).toContain("no data received within")
+  })
+
+  it("reads a burst of frames in order: buffered past the high-water mark (socket paused), then drained", async () => {
+    const dir = tmp()
+    const socketPath = path.join(dir, "s.sock")
+    const n = 300
+    const burst = Buffer.concat(
+      Array.from({ length: n }, (_, i) =>
+        Buffer.from(encodeFrame(Either.getOrThrow(encodeWireSync({ ...request, header: { ...request.header, sequence: BigInt(i) } }))))
+      )
+    )
+    const sequences = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          yield* serveEcho(socketPath)
+          const conn = yield* connectUnix(socketPath)
+          yield* conn.writeFramed(burst)
+          const seen: Array<bigint> = []
+          for (let i = 0; i < n; i++) seen.push(Option.getOrThrow(yield* conn.readWire).header.sequence)
+          return seen
+        })
+      )
+    )
+    expect(sequences).toEqual(Array.from({ length: n }, (_, i) => BigInt(i)))
   })
 
   it("removes a stale socket file and keeps the group permission bits", async () => {
