@@ -5,7 +5,8 @@ import * as path from "node:path"
 import * as zlib from "node:zlib"
 import { Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { encodeStateSync } from "../../src/wire/index.js"
+import { decodeStateSync, encodeStateSync } from "../../src/wire/index.js"
+import { journalRecord } from "../../src/wire/state-journal.js"
 import { Name } from "../../src/domain/name.js"
 import { runClientCaptured } from "./support/run-client.js"
 import { vectorsDir } from "./support/transcripts.js"
@@ -83,6 +84,26 @@ describe("inspect-dump", () => {
         "[unikernel: tenant:]: policy: 10 unikernels 0,1 CPUids 1024 MB memory no block, bridges: service\n" +
         "[unikernel: tenant:sub:]: policy: 1 unikernels 1 CPUids 64 MB memory no block\n"
     )
+  })
+
+  it("applies albatrossd's state.journal next to state, and says so", async () => {
+    const vector = positive.find((v) => v.name === "state/unikernels-only")!
+    const dir = dbdirWith(vector)
+    const state = Either.getOrThrow(decodeStateSync(new Uint8Array(fs.readFileSync(path.join(dir, "state")))))
+    // one record: only the second unikernel left, with 48 MB
+    const [, foo] = state.unikernels
+    const record = journalRecord({ version: 1, names: [foo!.name], changed: [{ name: foo!.name, config: { ...foo!.config, memory: 48 } }], policies: [] })
+    fs.writeFileSync(path.join(dir, "state.journal"), record)
+    const run = await runClientCaptured(["inspect-dump", "--dbdir", dir], { tempDir: root })
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain("parsed 1 unikernels:\n")
+    expect(run.stdout).toContain("48 MB memory")
+    expect(run.stdout + run.stderr).toContain("state.journal (1 records not yet in")
+    // not for another file of the directory
+    fs.copyFileSync(path.join(dir, "state"), path.join(dir, "state.bak"))
+    const bak = await runClientCaptured(["inspect-dump", "--dbdir", dir, "--file", "state.bak"], { tempDir: root })
+    expect(bak.stdout).toContain("parsed 2 unikernels:\n")
+    expect(bak.stdout + bak.stderr).not.toContain("state.journal")
   })
 
   it("resolves a bare --file name inside --dbdir", async () => {

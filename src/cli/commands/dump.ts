@@ -9,7 +9,8 @@ import { Effect, Either, Option } from "effect"
 import type { Name } from "../../domain/name.js"
 import type { PersistedState } from "../../domain/wire.js"
 import { decodeState } from "../../wire/index.js"
-import { app, ClientEnv, error, json } from "../client-env.js"
+import { applyJournal, parseJournal, STATE_JOURNAL_SUFFIX } from "../../wire/state-journal.js"
+import { app, ClientEnv, error, json, warn } from "../client-env.js"
 import { checkDirectory, defaultDbdir, jsonOption } from "../destination.js"
 import { ExitCode } from "../exit-code.js"
 import { dumpFileName, inflate, writeFileAtomic } from "../files.js"
@@ -59,7 +60,26 @@ const loadState = (dbdirOpt: Option.Option<string>, file: Option.Option<string>)
       yield* error(`couldn't parse dump file: ${state.left.message}`)
       return Either.left(ExitCode.cliError)
     }
-    return Either.right<PersistedState>(state.right)
+    return Either.right<PersistedState>(yield* withJournal(filePath, state.right))
+  })
+
+/**
+ * albatrossd (albatross-ts) acknowledges changes to a large state in `state.journal` before it
+ * rewrites `state` (docs/COMPATIBILITY.md): reading `state` while a journal is next to it shows
+ * the state with the journal applied, as the daemon would restore it.
+ */
+const withJournal = (filePath: string, state: PersistedState) =>
+  Effect.gen(function* () {
+    const journalPath = `${filePath}${STATE_JOURNAL_SUFFIX}`
+    if (path.basename(filePath) !== "state" || !fs.existsSync(journalPath)) return state
+    const bytes = yield* Effect.either(Effect.try(() => new Uint8Array(fs.readFileSync(journalPath))))
+    const parsed = Either.isRight(bytes) ? parseJournal(bytes.right) : Either.left(String(bytes.left.error))
+    if (Either.isLeft(parsed)) {
+      yield* warn(`ignoring ${journalPath}: ${parsed.left}`)
+      return state
+    }
+    yield* warn(`applied ${journalPath} (${parsed.right.records.length} records not yet in ${filePath})`)
+    return applyJournal(state, parsed.right.records).state
   })
 
 export const inspectDumpCommand = Command.make(

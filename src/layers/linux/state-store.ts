@@ -43,19 +43,11 @@ import { Cause, Deferred, Effect, Either, Layer, Runtime } from "effect"
 import { policyEquals } from "../../domain/policy-rules.js"
 import type { NamedConfig, PersistedState, StatePolicy } from "../../domain/wire.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
-import {
-  decodeStateJournalSync,
-  decodeStateSync,
-  encodeStateJournalSync,
-  encodeStatePieces,
-  encodeStateSync,
-  type StateJournal,
-  WireError
-} from "../../wire/index.js"
+import { decodeStateSync, encodeStatePieces, encodeStateSync, type StateJournal, WireError } from "../../wire/index.js"
+import { applyJournal, journalRecord, parseJournal, STATE_JOURNAL_SUFFIX } from "../../wire/state-journal.js"
 import { HostPaths, type HostPathsConfig, statePath } from "../../services/host-paths.js"
 import { EMPTY_STATE, StateError, StateStore, type StateStoreService } from "../../services/state-store.js"
 import { appendDurably, type Pieces, syncDirectory, writeFileAtomic } from "./atomic-file.js"
-import { framePrefix } from "../../wire/framing.js"
 import { errnoText } from "./errno-text.js"
 
 const isNoEntry = (e: unknown): boolean => typeof e === "object" && e !== null && "code" in e && e.code === "ENOENT"
@@ -109,70 +101,9 @@ const journalOf = (state: PersistedState, base: Written): StateJournal | undefin
 const samePolicyEntry = (a: StatePolicy, b: StatePolicy | undefined): boolean =>
   b !== undefined && a.name.toString() === b.name.toString() && policyEquals(a.policy, b.policy)
 
-/** One journal record as written: length prefix, then the DER. */
-const journalRecord = (journal: StateJournal): Uint8Array => {
-  const der = encodeStateJournalSync(journal)
-  if (Either.isLeft(der)) throw new StateError({ message: `couldn't encode state journal: ${der.left.message}` })
-  const out = new Uint8Array(4 + der.right.length)
-  out.set(framePrefix(der.right.length), 0)
-  out.set(der.right, 4)
-  return out
-}
-
-/**
- * The records of a journal file. A last record cut short (a crash during its append: never
- * acknowledged) is dropped and reported in `torn`; any other damage is an error.
- */
-export const parseJournal = (
-  bytes: Uint8Array
-): Either.Either<{ readonly records: ReadonlyArray<StateJournal>; readonly torn: boolean }, string> => {
-  const records: Array<StateJournal> = []
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  for (let off = 0; off < bytes.length; ) {
-    if (off + 4 > bytes.length) return Either.right({ records, torn: true })
-    const length = view.getInt32(off, false)
-    // zeros to the end: the file grew but the record's bytes never reached the disk
-    if (length <= 0 && bytes.subarray(off).every((b) => b === 0)) return Either.right({ records, torn: true })
-    if (length <= 0) return Either.left(`record ${records.length + 1}: bad length ${length}`)
-    if (off + 4 + length > bytes.length) return Either.right({ records, torn: true })
-    const record = decodeStateJournalSync(bytes.subarray(off + 4, off + 4 + length))
-    if (Either.isLeft(record)) {
-      const last = off + 4 + length === bytes.length
-      if (last) return Either.right({ records, torn: true })
-      return Either.left(`record ${records.length + 1}: ${record.left.message}`)
-    }
-    if (record.right.version !== 1) return Either.left(`record ${records.length + 1}: unknown version ${record.right.version}`)
-    records.push(record.right)
-    off += 4 + length
-  }
-  return Either.right({ records, torn: false })
-}
-
-/**
- * The state a journal describes, over the `state` file's entries. A name the journal keeps "as
- * in `state`" but `state` lacks was being destroyed when a later compaction ran: it is left out.
- */
-export const applyJournal = (
-  base: PersistedState,
-  records: ReadonlyArray<StateJournal>
-): { readonly state: PersistedState; readonly missing: ReadonlyArray<string> } => {
-  const configs = new Map(base.unikernels.map((u) => [u.name.toString(), u]))
-  for (const record of records) for (const u of record.changed) configs.set(u.name.toString(), u)
-  const journal = records[records.length - 1]
-  if (journal === undefined) return { state: base, missing: [] }
-  const missing: Array<string> = []
-  const unikernels: Array<NamedConfig> = []
-  for (const name of journal.names) {
-    const entry = configs.get(name.toString())
-    if (entry === undefined) missing.push(name.toString())
-    else unikernels.push(entry)
-  }
-  return { state: { unikernels, policies: journal.policies }, missing }
-}
-
 export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateStoreOptions = {}): PosixStateStore => {
   const file = statePath(paths)
-  const journalFile = `${file}.journal`
+  const journalFile = `${file}${STATE_JOURNAL_SUFFIX}`
   const journalAbove = options.journalAbove ?? JOURNAL_ABOVE_DEFAULT
 
   /** Small states in one buffer; large ones piece by piece, never all in memory a second time. */
@@ -189,7 +120,11 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
     return bytes.right
   }
   const asStateError = (e: unknown): StateError =>
-    e instanceof StateError ? e : new StateError({ message: `while writing state: ${errnoText(e)}` })
+    e instanceof StateError
+      ? e
+      : e instanceof WireError
+        ? new StateError({ message: e.message })
+        : new StateError({ message: `while writing state: ${errnoText(e)}` })
 
   // the `state` file as last written durably, and the newest state acknowledged
   let base: Written = written(EMPTY_STATE)
