@@ -49,9 +49,11 @@ export const decodeStateSync: (bytes: Uint8Array) => Either.Either<PersistedStat
 // The daemon encodes its whole state on every change, and the next state is about as big as the
 // last one: starting the writer there (with room for another entry) spares the regrowing, which
 // copied every byte written so far at each doubling (most of the encode time of 200 entries).
+// At most 8 MiB up front: one huge state must not make every later small one allocate as much.
 let lastStateSize = 48 * 1024
 export const encodeStateSync = (state: PersistedState): Either.Either<Uint8Array, WireError> => {
-  const encoded = encodeWith(State, lastStateSize + (lastStateSize >> 3) + 16 * 1024)(state)
+  const start = Math.min(8 * 1024 * 1024, lastStateSize + (lastStateSize >> 3) + 16 * 1024)
+  const encoded = encodeWith(State, start)(state)
   if (Either.isRight(encoded)) lastStateSize = encoded.right.length
   return encoded
 }

@@ -85,8 +85,6 @@ export const Info: Codec<UnikernelInfo> = map(
   })
 )
 
-/** InfoV5 ::= SEQUENCE { typ, startup INTEGER OPTIONAL, fail-behaviour, cpuid INTEGER, memory, digest,
- *    blocks [0], bridges [1], argv [2], started [3] } */
 /**
  * Info as listed in replies: albatrossd keeps one info object per unikernel run where nothing
  * in it can change (see unikernelInfo), so each is encoded once; 4 KiB holds any info but one
@@ -94,6 +92,8 @@ export const Info: Codec<UnikernelInfo> = map(
  */
 const InfoListed = encodedOnce(Info, 4096)
 
+/** InfoV5 ::= SEQUENCE { typ, startup INTEGER OPTIONAL, fail-behaviour, cpuid INTEGER, memory, digest,
+ *    blocks [0], bridges [1], argv [2], started [3] } */
 export const InfoV5: Codec<UnikernelInfo> = map(
   sequence({
     typ: Typ,
