@@ -6,7 +6,7 @@
  */
 import { Either } from "effect"
 import type { NamedConfig, PersistedState } from "../domain/wire.js"
-import { framePrefix } from "./framing.js"
+import { encodeFrame } from "./framing.js"
 import { decodeStateJournalSync, encodeStateJournalSync, type StateJournal, WireError } from "./index.js"
 
 export const STATE_JOURNAL_SUFFIX = ".journal"
@@ -14,11 +14,8 @@ export const STATE_JOURNAL_SUFFIX = ".journal"
 /** One journal record as written: length prefix, then the DER. */
 export const journalRecord = (journal: StateJournal): Uint8Array => {
   const der = encodeStateJournalSync(journal)
-  if (Either.isLeft(der)) throw new WireError({ message: `couldn't encode state journal: ${der.left.message}` })
-  const out = new Uint8Array(4 + der.right.length)
-  out.set(framePrefix(der.right.length), 0)
-  out.set(der.right, 4)
-  return out
+  if (Either.isLeft(der)) throw new WireError({ message: `journal record: ${der.left.message}` })
+  return encodeFrame(der.right)
 }
 
 /**

@@ -7,7 +7,7 @@ import { TestStateStore } from "../../src/layers/test/state-store.js"
 import { EMPTY_STATE } from "../../src/services/state-store.js"
 import type { PersistedState } from "../../src/domain/wire.js"
 import { decodeStateSync, encodeStateJournalSync, encodeStateSync } from "../../src/wire/index.js"
-import { framePrefix } from "../../src/wire/framing.js"
+import { encodeFrame } from "../../src/wire/framing.js"
 import { run, runFailure, tempDir } from "./support.js"
 import { vectorFile } from "../support/vectors-dir.js"
 
@@ -155,7 +155,7 @@ describe("state journal (states above the journal threshold)", () => {
   const mixed = (): PersistedState => Either.getOrThrow(decodeStateSync(hex(roundtrip.find((v) => v.name === "state/mixed")!.hex)))
   const stateHex = (s: PersistedState) => Buffer.from(Either.getOrThrow(encodeStateSync(s))).toString("hex")
   const names = (s: PersistedState) => s.unikernels.map((u) => u.name.toString())
-  const frame = (der: Uint8Array) => Buffer.concat([Buffer.from(framePrefix(der.length)), der])
+  const frame = (der: Uint8Array) => Buffer.from(encodeFrame(der))
   const journaled = () => {
     const dbdir = tempDir()
     // every non-empty state is "large": each dump is acknowledged through the journal

@@ -4,7 +4,7 @@
  * reader sees the old or the new content, never a torn one.
  */
 import { randomBytes } from "node:crypto"
-import { closeSync, fchmodSync, fdatasync, fsync, openSync, renameSync, rmSync, write } from "node:fs"
+import { closeSync, fchmodSync, fdatasync, fsync, openSync, renameSync, rmSync, unlinkSync, write } from "node:fs"
 import { basename, dirname, join } from "node:path"
 import { promisify } from "node:util"
 
@@ -93,6 +93,15 @@ const closeQuietly = (fd: number): void => {
     closeSync(fd)
   } catch {
     // nothing left to do with it
+  }
+}
+
+/** One unlink(2), synchronous; a file already gone is not an error. */
+export const unlinkIfPresent = (path: string): void => {
+  try {
+    unlinkSync(path)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e
   }
 }
 

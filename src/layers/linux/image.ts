@@ -3,13 +3,12 @@
  * parsing and manifest check are the pure functions of `domain/solo5-elf.ts`.
  */
 import { createHash } from "node:crypto"
-import { unlinkSync } from "node:fs"
 import { promisify } from "node:util"
 import { deflate, inflate } from "node:zlib"
 import { Effect, Either, Layer } from "effect"
 import { readAbi, readManifest } from "../../domain/solo5-elf.js"
 import { Image, ImageError, type ImageService, type Solo5Image } from "../../services/image.js"
-import { writeFileAtomic } from "./atomic-file.js"
+import { unlinkIfPresent, writeFileAtomic } from "./atomic-file.js"
 import { errnoText } from "./errno-text.js"
 
 const inflateAsync = promisify(inflate)
@@ -71,13 +70,7 @@ export const posixImage: ImageService = {
   // trips (lstat, unlink) of about a millisecond each while a destroy waits for them
   remove: (path) =>
     Effect.try({
-      try: () => {
-        try {
-          unlinkSync(path)
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e
-        }
-      },
+      try: () => unlinkIfPresent(path),
       catch: (e) => new ImageError({ message: `file ${path}: ${errnoText(e)}` })
     })
 }

@@ -37,7 +37,7 @@
  * the daemon dumps is a snapshot of everything so far, so the newest one contains what every
  * earlier waiter asked to persist; under load this turns N writes and fsyncs into about two.
  */
-import { existsSync, linkSync, rmSync, unlinkSync } from "node:fs"
+import { existsSync, linkSync } from "node:fs"
 import { copyFile, readFile } from "node:fs/promises"
 import { Cause, Deferred, Effect, Either, Layer, Runtime } from "effect"
 import { policyEquals } from "../../domain/policy-rules.js"
@@ -47,7 +47,7 @@ import { decodeStateSync, encodeStatePieces, encodeStateSync, type StateJournal,
 import { applyJournal, journalRecord, parseJournal, STATE_JOURNAL_SUFFIX } from "../../wire/state-journal.js"
 import { HostPaths, type HostPathsConfig, statePath } from "../../services/host-paths.js"
 import { EMPTY_STATE, StateError, StateStore, type StateStoreService } from "../../services/state-store.js"
-import { appendDurably, type Pieces, syncDirectory, writeFileAtomic } from "./atomic-file.js"
+import { appendDurably, type Pieces, syncDirectory, unlinkIfPresent, writeFileAtomic } from "./atomic-file.js"
 import { errnoText } from "./errno-text.js"
 
 const isNoEntry = (e: unknown): boolean => typeof e === "object" && e !== null && "code" in e && e.code === "ENOENT"
@@ -107,23 +107,18 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
   const journalAbove = options.journalAbove ?? JOURNAL_ABOVE_DEFAULT
 
   /** Small states in one buffer; large ones piece by piece, never all in memory a second time. */
+  // (the pieces encode while they are written: their WireError comes from the write, see asStateError)
   const encode = (state: PersistedState): Uint8Array | Pieces => {
-    if (estimatedSize(state) > journalAbove) {
-      try {
-        return encodeStatePieces(state)
-      } catch (e) {
-        throw new StateError({ message: `couldn't encode state: ${e instanceof WireError ? e.message : String(e)}` })
-      }
-    }
+    if (estimatedSize(state) > journalAbove) return encodeStatePieces(state)
     const bytes = encodeStateSync(state)
-    if (Either.isLeft(bytes)) throw new StateError({ message: `couldn't encode state: ${bytes.left.message}` })
+    if (Either.isLeft(bytes)) throw bytes.left
     return bytes.right
   }
   const asStateError = (e: unknown): StateError =>
     e instanceof StateError
       ? e
       : e instanceof WireError
-        ? new StateError({ message: e.message })
+        ? new StateError({ message: `couldn't encode state: ${e.message}` })
         : new StateError({ message: `while writing state: ${errnoText(e)}` })
 
   // the `state` file as last written durably, and the newest state acknowledged
@@ -146,7 +141,7 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
       durable: true,
       // synchronous, as the rest of the write's metadata steps (see atomic-file.ts)
       beforeRename: async () => {
-        rmSync(`${file}.bak`, { force: true })
+        unlinkIfPresent(`${file}.bak`)
         try {
           linkSync(file, `${file}.bak`)
         } catch (e) {
@@ -160,11 +155,7 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
     journalBytes = 0
     journalAppendable = false
     if (!journalOnDisk) return
-    try {
-      unlinkSync(journalFile)
-    } catch (e) {
-      if (!isNoEntry(e)) throw e
-    }
+    unlinkIfPresent(journalFile)
     journalOnDisk = false
   }
 
@@ -233,10 +224,13 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
   let compaction: Promise<void> | undefined
   let compactionTimer: ReturnType<typeof setTimeout> | undefined
   let journalBytes = 0
-  const compactSoon = (): void => {
-    if (compaction !== undefined) return // it looks again when it is done
+  const cancelCompactionTimer = (): void => {
     if (compactionTimer !== undefined) clearTimeout(compactionTimer)
     compactionTimer = undefined
+  }
+  const compactSoon = (): void => {
+    if (compaction !== undefined) return // it looks again when it is done
+    cancelCompactionTimer()
     if (journalBytes >= COMPACT_JOURNAL_ABOVE) return startCompaction()
     compactionTimer = setTimeout(() => {
       compactionTimer = undefined
@@ -336,15 +330,14 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
 
   const flush: Effect.Effect<void, StateError> = Effect.gen(function* () {
     // no compaction later: this one writes the full state now if it is needed
-    if (compactionTimer !== undefined) clearTimeout(compactionTimer)
-    compactionTimer = undefined
+    cancelCompactionTimer()
     // let the writer and the compaction finish what they started
     for (let i = 0; i < 1000 && (writing || compaction !== undefined); i++) {
       yield* Effect.promise(() => compaction ?? Promise.resolve())
       if (writing) yield* Effect.sleep("5 millis")
     }
-    if (compactionTimer !== undefined) clearTimeout(compactionTimer)
-    compactionTimer = undefined
+    // (the writer's last refresh may have scheduled one meanwhile)
+    cancelCompactionTimer()
     if (!journalOnDisk) return
     const state = acknowledged
     yield* Effect.tryPromise({
