@@ -1,22 +1,62 @@
 /**
- * The state journal `<dbdir>/state.journal` of albatross-ts (not a reference file): a log of
- * records, each a 4-byte big-endian length and a DER `StateJournal` (grammar/state.ts). Why and
- * when albatrossd writes it: src/layers/linux/state-store.ts. Read here by the daemon's restore
- * and by `albatross-client inspect-dump` / `extract-dump`.
+ * The state journal `<dbdir>/state.journal` of albatross-ts (not a reference file). Why and when
+ * albatrossd writes it: src/layers/linux/state-store.ts. Read here by the daemon's restore and by
+ * `albatross-client inspect-dump` / `extract-dump`.
+ *
+ * Layout: the 8-byte file header `ATSJ` + format version (4 bytes, big-endian, 1), written with
+ * the first record, then records:
+ *
+ *   length (4, big-endian) | CRC-32 of those 4 bytes (4) | DER `StateJournal` (length bytes) | CRC-32 of the DER (4)
+ *
+ * The checksums tell a last record cut short by a crash (never acknowledged: ignored) from damage
+ * anywhere else (an error, never silently skipped): a length whose own checksum holds is the one
+ * written, so a record that runs past the end of the file was being appended; a record whose DER
+ * checksum fails is torn only if it is the last thing in the file.
  */
+import { crc32 } from "node:zlib"
 import { Either } from "effect"
 import type { NamedConfig, PersistedState } from "../domain/wire.js"
-import { encodeFrame } from "./framing.js"
 import { decodeStateJournalSync, encodeStateJournalSync, type StateJournal, WireError } from "./index.js"
 
 export const STATE_JOURNAL_SUFFIX = ".journal"
 
-/** One journal record as written: length prefix, then the DER. */
+const MAGIC = [0x41, 0x54, 0x53, 0x4a] // "ATSJ"
+const FORMAT = 1
+const HEADER_LENGTH = 8
+/** Length and its checksum before the DER, the DER's checksum after it. */
+const RECORD_OVERHEAD = 12
+
+/** The file header, which starts every journal file. */
+export const journalHeader = (): Uint8Array => {
+  const header = new Uint8Array(HEADER_LENGTH)
+  header.set(MAGIC)
+  new DataView(header.buffer).setUint32(4, FORMAT, false)
+  return header
+}
+
+/** One journal record as appended. */
 export const journalRecord = (journal: StateJournal): Uint8Array => {
   const der = encodeStateJournalSync(journal)
   if (Either.isLeft(der)) throw new WireError({ message: `journal record: ${der.left.message}` })
-  return encodeFrame(der.right)
+  const record = new Uint8Array(der.right.length + RECORD_OVERHEAD)
+  const view = new DataView(record.buffer)
+  view.setUint32(0, der.right.length, false)
+  view.setUint32(4, crc32(record.subarray(0, 4)), false)
+  record.set(der.right, 8)
+  view.setUint32(8 + der.right.length, crc32(der.right), false)
+  return record
 }
+
+/** A new journal file holding `journal` as its first record. */
+export const journalFile = (journal: StateJournal): Uint8Array => {
+  const record = journalRecord(journal)
+  const file = new Uint8Array(HEADER_LENGTH + record.length)
+  file.set(journalHeader())
+  file.set(record, HEADER_LENGTH)
+  return file
+}
+
+const allZero = (bytes: Uint8Array): boolean => bytes.every((b) => b === 0)
 
 /**
  * The records of a journal file. A last record cut short (a crash during its append: never
@@ -25,24 +65,33 @@ export const journalRecord = (journal: StateJournal): Uint8Array => {
 export const parseJournal = (
   bytes: Uint8Array
 ): Either.Either<{ readonly records: ReadonlyArray<StateJournal>; readonly torn: boolean }, string> => {
-  const records: Array<StateJournal> = []
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  for (let off = 0; off < bytes.length; ) {
-    if (off + 4 > bytes.length) return Either.right({ records, torn: true })
-    const length = view.getInt32(off, false)
-    // zeros to the end: the file grew but the record's bytes never reached the disk
-    if (length <= 0 && bytes.subarray(off).every((b) => b === 0)) return Either.right({ records, torn: true })
-    if (length <= 0) return Either.left(`record ${records.length + 1}: bad length ${length}`)
-    if (off + 4 + length > bytes.length) return Either.right({ records, torn: true })
-    const record = decodeStateJournalSync(bytes.subarray(off + 4, off + 4 + length))
-    if (Either.isLeft(record)) {
-      const last = off + 4 + length === bytes.length
-      if (last) return Either.right({ records, torn: true })
-      return Either.left(`record ${records.length + 1}: ${record.left.message}`)
+  // the header is written with the first record, in one atomic file write
+  if (bytes.length < HEADER_LENGTH || MAGIC.some((b, i) => bytes[i] !== b)) return Either.left("not an albatross-ts state journal (no ATSJ header)")
+  const format = view.getUint32(4, false)
+  if (format !== FORMAT) return Either.left(`unknown state journal format ${format}`)
+  const records: Array<StateJournal> = []
+  const torn = Either.right({ records, torn: true })
+  for (let off = HEADER_LENGTH; off < bytes.length; ) {
+    const n = records.length + 1
+    // a length cut short can only be the end of an append
+    if (off + 8 > bytes.length) return torn
+    const length = view.getUint32(off, false)
+    if (view.getUint32(off + 4, false) !== crc32(bytes.subarray(off, off + 4))) {
+      // zeros to the end: the file grew but the record's bytes never reached the disk
+      return allZero(bytes.subarray(off)) ? torn : Either.left(`record ${n} at byte ${off}: damaged (length checksum)`)
     }
-    if (record.right.version !== 1) return Either.left(`record ${records.length + 1}: unknown version ${record.right.version}`)
+    const end = off + 8 + length + 4
+    if (end > bytes.length) return torn
+    const der = bytes.subarray(off + 8, off + 8 + length)
+    if (view.getUint32(off + 8 + length, false) !== crc32(der)) {
+      return end === bytes.length ? torn : Either.left(`record ${n} at byte ${off}: damaged (checksum)`)
+    }
+    const record = decodeStateJournalSync(der)
+    if (Either.isLeft(record)) return Either.left(`record ${n}: ${record.left.message}`)
+    if (record.right.version !== 1) return Either.left(`record ${n}: unknown version ${record.right.version}`)
     records.push(record.right)
-    off += 4 + length
+    off = end
   }
   return Either.right({ records, torn: false })
 }

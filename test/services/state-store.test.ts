@@ -1,13 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { Effect, Either, Logger } from "effect"
+import { Effect, Either, Logger, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { makePosixStateStore } from "../../src/layers/linux/state-store.js"
-import { applyJournal, parseJournal } from "../../src/wire/state-journal.js"
+import { applyJournal, journalFile, journalHeader, journalRecord, parseJournal } from "../../src/wire/state-journal.js"
 import { TestStateStore } from "../../src/layers/test/state-store.js"
 import { EMPTY_STATE } from "../../src/services/state-store.js"
 import type { PersistedState } from "../../src/domain/wire.js"
-import { decodeStateSync, encodeStateJournalSync, encodeStateSync } from "../../src/wire/index.js"
-import { encodeFrame } from "../../src/wire/framing.js"
+import { decodeStateSync, encodeStateSync } from "../../src/wire/index.js"
 import { run, runFailure, tempDir } from "./support.js"
 import { vectorFile } from "../support/vectors-dir.js"
 
@@ -155,7 +154,6 @@ describe("state journal (states above the journal threshold)", () => {
   const mixed = (): PersistedState => Either.getOrThrow(decodeStateSync(hex(roundtrip.find((v) => v.name === "state/mixed")!.hex)))
   const stateHex = (s: PersistedState) => Buffer.from(Either.getOrThrow(encodeStateSync(s))).toString("hex")
   const names = (s: PersistedState) => s.unikernels.map((u) => u.name.toString())
-  const frame = (der: Uint8Array) => Buffer.from(encodeFrame(der))
   const journaled = () => {
     const dbdir = tempDir()
     // every non-empty state is "large": each dump is acknowledged through the journal
@@ -184,6 +182,43 @@ describe("state journal (states above the journal threshold)", () => {
     for (let i = 0; i < 100 && existsSync(`${dbdir}/state.journal`); i++) await new Promise((r) => setTimeout(r, 50))
     expect(readdirSync(dbdir).sort()).toEqual(["state"])
     expect(readFileSync(`${dbdir}/state`).toString("hex")).toBe(stateHex({ ...s0, unikernels: s0.unikernels.slice(1) }))
+  })
+
+  it("under a steady stream of dumps the journal grows to the size of state before a compaction", async () => {
+    const dbdir = tempDir()
+    // no quiet moment counts: only the journal's size can start a compaction
+    const store = makePosixStateStore({ tmpdir: dbdir, dbdir }, { journalAbove: 0, compactJournalAbove: 1024, compactAfterIdleMs: 3_600_000 })
+    const s0 = mixed()
+    const [a] = s0.unikernels
+    const big = { name: a!.name, config: { ...a!.config, image: new Uint8Array(256 * 1024).fill(7) } }
+    const start: PersistedState = { ...s0, unikernels: [big, ...s0.unikernels.slice(1)] }
+    await run(store.dump(start))
+    await run(store.flush)
+    const stateSize = statSync(`${dbdir}/state`).size
+    const startHex = stateHex(start)
+    // small changes: a unikernel's memory, each dump a record of about a kilobyte
+    let current = start
+    const journalSize = () => (existsSync(`${dbdir}/state.journal`) ? statSync(`${dbdir}/state.journal`).size : 0)
+    const stateUnchanged = () => readFileSync(`${dbdir}/state`).toString("hex") === startHex
+    while (journalSize() < stateSize / 2 && stateUnchanged()) {
+      const [x, y, ...rest] = current.unikernels
+      current = { ...current, unikernels: [x!, { name: y!.name, config: { ...y!.config, memory: y!.config.memory + 1 } }, ...rest] }
+      await run(store.dump(current))
+    }
+    // far past compactJournalAbove, but smaller than state: still only the journal
+    expect(stateUnchanged()).toBe(true)
+    expect(journalSize()).toBeGreaterThan(64 * 1024)
+    for (let i = 0; i < 10_000 && stateUnchanged(); i++) {
+      const [x, y, ...rest] = current.unikernels
+      current = { ...current, unikernels: [x!, { name: y!.name, config: { ...y!.config, memory: y!.config.memory + 1 } }, ...rest] }
+      await run(store.dump(current))
+      if (i % 16 === 0) await new Promise((r) => setTimeout(r, 10))
+    }
+    // a compaction ran once the journal reached the size of state, with no quiet moment
+    expect(readFileSync(`${dbdir}/state`).toString("hex")).not.toBe(startHex)
+    await run(store.flush)
+    expect(readdirSync(dbdir).sort()).toEqual(["state", "state.bak"])
+    expect(readFileSync(`${dbdir}/state`).toString("hex")).toBe(stateHex(current))
   })
 
   it("while the compaction cannot write, every acknowledged dump is in state + journal", async () => {
@@ -237,7 +272,7 @@ describe("state journal (states above the journal threshold)", () => {
   it("a full write (small state) removes a pending journal; flush writes the full state", async () => {
     const { dbdir } = journaled()
     const s0 = mixed()
-    writeFileSync(`${dbdir}/state.journal`, frame(Either.getOrThrow(encodeStateJournalSync({ version: 1, names: [], changed: [], policies: [] }))))
+    writeFileSync(`${dbdir}/state.journal`, journalFile({ version: 1, names: [], changed: [], policies: [] }))
     const small = makePosixStateStore({ tmpdir: dbdir, dbdir })
     await run(small.dump(s0))
     expect(readdirSync(dbdir).sort()).toEqual(["state"])
@@ -248,26 +283,47 @@ describe("state journal (states above the journal threshold)", () => {
     expect(readFileSync(`${big.dbdir}/state`).toString("hex")).toBe(stateHex(s0))
   })
 
-  it("a record cut short at the end was never acknowledged: ignored; damage before the end is an error", () => {
+  it("a record cut short at the end was never acknowledged: ignored; damage anywhere else is an error", () => {
     const s0 = mixed()
-    const record = frame(Either.getOrThrow(encodeStateJournalSync({ version: 1, names: s0.unikernels.map((u) => u.name), changed: [], policies: [] })))
-    const two = Buffer.concat([record, record])
-    expect(Either.getOrThrow(parseJournal(two))).toMatchObject({ torn: false, records: [{ version: 1 }, { version: 1 }] })
-    for (const cut of [1, 3, 4, 10, record.length - 1]) {
-      const r = Either.getOrThrow(parseJournal(two.subarray(0, record.length + cut)))
+    const header = Buffer.from(journalHeader())
+    const record = Buffer.from(journalRecord({ version: 1, names: s0.unikernels.map((u) => u.name), changed: [], policies: [] }))
+    const two = Buffer.concat([header, record, record])
+    const parse = (b: Uint8Array) => Either.getOrThrow(parseJournal(b))
+    expect(parse(two)).toMatchObject({ torn: false, records: [{ version: 1 }, { version: 1 }] })
+    const first = header.length + record.length
+    for (const cut of [1, 3, 4, 7, 8, 10, record.length - 4, record.length - 1]) {
+      const r = parse(two.subarray(0, first + cut))
       expect([r.records.length, r.torn], `cut at ${cut}`).toEqual([1, true])
     }
-    const zeros = Buffer.concat([record, Buffer.alloc(record.length)])
-    expect([Either.getOrThrow(parseJournal(zeros)).records.length, Either.getOrThrow(parseJournal(zeros)).torn]).toEqual([1, true])
-    const damaged = Buffer.from(two)
-    damaged[4] = 0x05 // the first record's DER
-    expect(Either.isLeft(parseJournal(damaged))).toBe(true)
+    // the file grew but the last record's bytes never reached the disk: zeros, or its tail only
+    expect([parse(Buffer.concat([header, record, Buffer.alloc(record.length)])).records.length, parse(Buffer.concat([header, record, Buffer.alloc(record.length)])).torn]).toEqual([1, true])
+    const lastUnwritten = Buffer.from(two)
+    lastUnwritten.fill(0, first + 8, first + record.length - 6)
+    expect(parse(lastUnwritten)).toMatchObject({ torn: true, records: [{ version: 1 }] })
+    // the same damage to the first record, with another after it: an error, not a torn tail
+    const firstDamaged = Buffer.from(two)
+    firstDamaged.fill(0, header.length + 8, header.length + record.length - 6)
+    expect(Either.getLeft(parseJournal(firstDamaged))).toEqual(Option.some("record 1 at byte 8: damaged (checksum)"))
+    // a length made larger in the middle of the log, which used to look like a torn tail
+    const longer = Buffer.from(two)
+    longer.writeUInt32BE(record.length * 10, header.length)
+    expect(Either.getLeft(parseJournal(longer))).toEqual(Option.some("record 1 at byte 8: damaged (length checksum)"))
+    // one bit of the first record's DER
+    const flipped = Buffer.from(two)
+    flipped[header.length + 12] = flipped[header.length + 12]! ^ 0x01
+    expect(Either.isLeft(parseJournal(flipped))).toBe(true)
+    // no header (the format of no released version), another format
+    expect(Either.getLeft(parseJournal(Buffer.concat([record, record])))).toEqual(Option.some("not an albatross-ts state journal (no ATSJ header)"))
+    const format2 = Buffer.from(two)
+    format2.writeUInt32BE(2, 4)
+    expect(Either.getLeft(parseJournal(format2))).toEqual(Option.some("unknown state journal format 2"))
+    expect(parse(header)).toEqual({ records: [], torn: false })
   })
 
   it("an undecodable journal fails the restore with its name", async () => {
     const { dbdir, store } = journaled()
     await run(store.dump(EMPTY_STATE))
-    writeFileSync(`${dbdir}/state.journal`, Buffer.concat([frame(Buffer.from("garbage")), frame(Buffer.from("garbage"))]))
+    writeFileSync(`${dbdir}/state.journal`, Buffer.concat([journalHeader(), Buffer.from("garbage that is not a record at all")]))
     expect((await runFailure(makePosixStateStore({ tmpdir: dbdir, dbdir }).restore)).message).toMatch(
       /^couldn't parse state journal .*state\.journal: /
     )

@@ -9,14 +9,17 @@
  * The state holds every unikernel's image (reference format), so with real images it is large
  * (200 unikernels of 2 MiB: 400 MiB), and writing it durably on every create and destroy made
  * each of them take about a second. So a state estimated above `journalAbove` bytes (4 MiB by
- * default) is acknowledged through the journal `state.journal` instead, a log of records
- * (4-byte big-endian length, then a DER `StateJournal`) appended and fdatasync'd before the
- * reply. Each record holds every unikernel's name, the configurations that changed since the
+ * default) is acknowledged through the journal `state.journal` instead, a log of checksummed
+ * records (src/wire/state-journal.ts) appended and fdatasync'd before the reply. Each record holds every unikernel's name, the configurations that changed since the
  * previous record (usually the one just created, so one image) and every policy; the first
  * record of a journal, written atomically, holds what changed since `state` was written.
- * After a second without changes (or once the journal passes 32 MiB) a compaction writes the
- * full `state` in the background; once that is durable the journal is replaced by one written
- * against it (or removed when nothing changed since).
+ * After a second without changes, or once the journal has grown as large as `state` (at least
+ * 32 MiB), a compaction writes the full `state` in the background; once that is durable the
+ * journal is replaced by one written against it (or removed when nothing changed since).
+ * Growing the journal up to the size of `state` before compacting under a steady stream of
+ * changes bounds the bytes written to about twice the bytes acknowledged, and keeps the
+ * compaction's writes (hundreds of MiB with real images) from competing with every
+ * acknowledgement's fdatasync.
  *
  * Why a journal is safe whatever `state` it ends up next to: together its records list
  * everything that changed since the `state` it was started against, and say "as in `state`"
@@ -44,7 +47,7 @@ import { policyEquals } from "../../domain/policy-rules.js"
 import type { NamedConfig, PersistedState, StatePolicy } from "../../domain/wire.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
 import { decodeStateSync, encodeStatePieces, encodeStateSync, type StateJournal, WireError } from "../../wire/index.js"
-import { applyJournal, journalRecord, parseJournal, STATE_JOURNAL_SUFFIX } from "../../wire/state-journal.js"
+import { applyJournal, journalFile as journalFileBytes, journalRecord, parseJournal, STATE_JOURNAL_SUFFIX } from "../../wire/state-journal.js"
 import { HostPaths, type HostPathsConfig, statePath } from "../../services/host-paths.js"
 import { EMPTY_STATE, StateError, StateStore, type StateStoreService } from "../../services/state-store.js"
 import { appendDurably, type Pieces, syncDirectory, unlinkIfPresent, writeFileAtomic } from "./atomic-file.js"
@@ -55,6 +58,10 @@ const isNoEntry = (e: unknown): boolean => typeof e === "object" && e !== null &
 export interface PosixStateStoreOptions {
   /** States estimated larger than this (bytes) are acknowledged through the journal. */
   readonly journalAbove?: number
+  /** The least journal size (bytes) that starts a compaction before a quiet moment; default 32 MiB. */
+  readonly compactJournalAbove?: number
+  /** How long without changes before a compaction (ms); default 1 s. */
+  readonly compactAfterIdleMs?: number
 }
 
 export const JOURNAL_ABOVE_DEFAULT = 4 * 1024 * 1024
@@ -105,6 +112,8 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
   const file = statePath(paths)
   const journalFile = `${file}${STATE_JOURNAL_SUFFIX}`
   const journalAbove = options.journalAbove ?? JOURNAL_ABOVE_DEFAULT
+  const compactJournalAbove = options.compactJournalAbove ?? COMPACT_JOURNAL_ABOVE
+  const compactAfterIdleMs = options.compactAfterIdleMs ?? COMPACT_AFTER_IDLE_MS
 
   /** Small states in one buffer; large ones piece by piece, never all in memory a second time. */
   // (the pieces encode while they are written: their WireError comes from the write, see asStateError)
@@ -209,7 +218,7 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
       }
       return false
     }
-    const bytes = journalRecord(journal)
+    const bytes = journalFileBytes(journal)
     await writeFileAtomic(journalFile, bytes, { mode: 0o644, durable: true })
     journalOnDisk = true
     journalAppendable = true
@@ -219,8 +228,8 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
 
   // The compaction: a full write of the newest acknowledged state, in the background. It waits
   // for a second without changes (a burst of creates would otherwise rewrite every image once
-  // per create), unless the journal has grown past COMPACT_JOURNAL_ABOVE (each journal rewrite
-  // carries every configuration changed since `state`).
+  // per create), unless the journal has grown as large as `state` (and compactJournalAbove):
+  // each journal rewrite carries every configuration changed since `state`, and a restore reads both.
   let compaction: Promise<void> | undefined
   let compactionTimer: ReturnType<typeof setTimeout> | undefined
   let journalBytes = 0
@@ -231,11 +240,11 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
   const compactSoon = (): void => {
     if (compaction !== undefined) return // it looks again when it is done
     cancelCompactionTimer()
-    if (journalBytes >= COMPACT_JOURNAL_ABOVE) return startCompaction()
+    if (journalBytes >= Math.max(compactJournalAbove, estimatedSize(base.state))) return startCompaction()
     compactionTimer = setTimeout(() => {
       compactionTimer = undefined
       startCompaction()
-    }, COMPACT_AFTER_IDLE_MS)
+    }, compactAfterIdleMs)
     // never what keeps a process alive: the finalizer's flush writes what is pending
     compactionTimer.unref()
   }
@@ -262,6 +271,9 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
 
   // one writer at a time for the journal (two interleaved rotations would race); see group commit above
   let writing = false
+  /** Resolved when the writer running now has nothing left to do (flush waits for it). */
+  let writerIdle: Promise<void> = Promise.resolve()
+  let writerDone: () => void = () => undefined
   let refreshWanted = false
   let pending: { state: PersistedState; readonly waiters: Array<Deferred.Deferred<void, StateError>> } | undefined
   const drain: Effect.Effect<void> = Effect.gen(function* () {
@@ -269,6 +281,7 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
       const batch = pending
       if (batch === undefined && !refreshWanted) {
         writing = false
+        writerDone()
         return
       }
       pending = undefined
@@ -295,8 +308,21 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
   const startWriter = (): void => {
     if (writing) return
     writing = true
+    writerIdle = new Promise((resolve) => {
+      writerDone = resolve
+    })
     // after a yield: dumps arriving in the same turn join this write (group commit)
-    runInBackground(Effect.zipRight(Effect.yieldNow(), drain))
+    runInBackground(
+      Effect.zipRight(Effect.yieldNow(), drain).pipe(
+        // should the writer ever be interrupted, a later dump starts a new one and flush does not wait forever
+        Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            writing = false
+            writerDone()
+          })
+        )
+      )
+    )
   }
   const refreshJournal = (): void => {
     refreshWanted = true
@@ -331,11 +357,8 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
   const flush: Effect.Effect<void, StateError> = Effect.gen(function* () {
     // no compaction later: this one writes the full state now if it is needed
     cancelCompactionTimer()
-    // let the writer and the compaction finish what they started
-    for (let i = 0; i < 1000 && (writing || compaction !== undefined); i++) {
-      yield* Effect.promise(() => compaction ?? Promise.resolve())
-      if (writing) yield* Effect.sleep("5 millis")
-    }
+    // let the writer and the compaction finish what they started (each may start the other)
+    while (writing || compaction !== undefined) yield* Effect.promise(() => Promise.all([writerIdle, compaction]))
     // (the writer's last refresh may have scheduled one meanwhile)
     cancelCompactionTimer()
     if (!journalOnDisk) return
