@@ -5,7 +5,7 @@
 // Figures: create and destroy latency with 0 and with 200 unikernels running (client side,
 // p50/p99); info latency with 200 and 1,000 running; daemon RSS with 200 and 1,000 running;
 // restore time of a 200- and a 1,000-unikernel state file (daemon start until all run).
-// Knobs (environment): ITER=50 BIG=1000 SETTLE_MS=10000 (idle time before the settled RSS) DEBUG=1, DIST=<a dist/ directory> to compare builds,
+// Knobs (environment): ITER=50 BIG=1000 SETTLE_MS=10000 (idle time before the settled RSS) DEBUG=1, SERIES=1 (every create and destroy latency, in order), DIST=<an absolute path to a dist/ directory> to compare builds,
 // IMAGE_KIB=<n> pads the image with n KiB of random bytes, RUNDIR_PARENT=<dir> for the runtime directory (default /dev/shm, a tmpfs; see below),
 // DAEMON_NODE_FLAGS="..." node options for the daemon (default: those of its #! line).
 import { execFileSync, spawn, spawnSync } from "node:child_process"
@@ -182,6 +182,7 @@ const createDestroy = async () => {
     c.push(expectOk(await request("probe", { _tag: "UnikernelCreate", config })))
     d.push(expectOk(await request("probe", { _tag: "UnikernelDestroy" })))
   }
+  if (process.env.SERIES) console.log(`series create ${c.map((x) => x.toFixed(1)).join(" ")}\nseries destroy ${d.map((x) => x.toFixed(1)).join(" ")}`)
   return { c, d }
 }
 const infos = async () => {
