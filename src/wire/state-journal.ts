@@ -48,7 +48,7 @@ export const journalRecord = (journal: StateJournal): Uint8Array => {
 }
 
 /** A new journal file holding `journal` as its first record. */
-export const journalFile = (journal: StateJournal): Uint8Array => {
+export const journalStartingWith = (journal: StateJournal): Uint8Array => {
   const record = journalRecord(journal)
   const file = new Uint8Array(HEADER_LENGTH + record.length)
   file.set(journalHeader())

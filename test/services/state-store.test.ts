@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { Effect, Either, Logger, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { makePosixStateStore } from "../../src/layers/linux/state-store.js"
-import { applyJournal, journalFile, journalHeader, journalRecord, parseJournal } from "../../src/wire/state-journal.js"
+import { applyJournal, journalStartingWith, journalHeader, journalRecord, parseJournal } from "../../src/wire/state-journal.js"
 import { TestStateStore } from "../../src/layers/test/state-store.js"
 import { EMPTY_STATE } from "../../src/services/state-store.js"
 import type { PersistedState } from "../../src/domain/wire.js"
@@ -272,7 +272,7 @@ describe("state journal (states above the journal threshold)", () => {
   it("a full write (small state) removes a pending journal; flush writes the full state", async () => {
     const { dbdir } = journaled()
     const s0 = mixed()
-    writeFileSync(`${dbdir}/state.journal`, journalFile({ version: 1, names: [], changed: [], policies: [] }))
+    writeFileSync(`${dbdir}/state.journal`, journalStartingWith({ version: 1, names: [], changed: [], policies: [] }))
     const small = makePosixStateStore({ tmpdir: dbdir, dbdir })
     await run(small.dump(s0))
     expect(readdirSync(dbdir).sort()).toEqual(["state"])

@@ -10,9 +10,10 @@
  * (200 unikernels of 2 MiB: 400 MiB), and writing it durably on every create and destroy made
  * each of them take about a second. So a state estimated above `journalAbove` bytes (4 MiB by
  * default) is acknowledged through the journal `state.journal` instead, a log of checksummed
- * records (src/wire/state-journal.ts) appended and fdatasync'd before the reply. Each record holds every unikernel's name, the configurations that changed since the
- * previous record (usually the one just created, so one image) and every policy; the first
- * record of a journal, written atomically, holds what changed since `state` was written.
+ * records (src/wire/state-journal.ts) appended and fdatasync'd before the reply. Each record
+ * holds every unikernel's name, the configurations that changed since the previous record
+ * (usually the one just created, so one image) and every policy; the first record of a
+ * journal, written atomically, holds what changed since `state` was written.
  * After a second without changes, or once the journal has grown as large as `state` (at least
  * 32 MiB), a compaction writes the full `state` in the background; once that is durable the
  * journal is replaced by one written against it (or removed when nothing changed since).
@@ -47,7 +48,7 @@ import { policyEquals } from "../../domain/policy-rules.js"
 import type { NamedConfig, PersistedState, StatePolicy } from "../../domain/wire.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
 import { decodeStateSync, encodeStatePieces, encodeStateSync, type StateJournal, WireError } from "../../wire/index.js"
-import { applyJournal, journalFile as journalFileBytes, journalRecord, parseJournal, STATE_JOURNAL_SUFFIX } from "../../wire/state-journal.js"
+import { applyJournal, journalStartingWith, journalRecord, parseJournal, STATE_JOURNAL_SUFFIX } from "../../wire/state-journal.js"
 import { HostPaths, type HostPathsConfig, statePath } from "../../services/host-paths.js"
 import { EMPTY_STATE, StateError, StateStore, type StateStoreService } from "../../services/state-store.js"
 import { appendDurably, type Pieces, syncDirectory, unlinkIfPresent, writeFileAtomic } from "./atomic-file.js"
@@ -218,7 +219,7 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
       }
       return false
     }
-    const bytes = journalFileBytes(journal)
+    const bytes = journalStartingWith(journal)
     await writeFileAtomic(journalFile, bytes, { mode: 0o644, durable: true })
     journalOnDisk = true
     journalAppendable = true
