@@ -6,7 +6,7 @@ import * as zlib from "node:zlib"
 import { Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { decodeStateSync, encodeStateSync } from "../../src/wire/index.js"
-import { journalStartingWith } from "../../src/wire/state-journal.js"
+import { journalHeader, journalStartingWith } from "../../src/wire/state-journal.js"
 import { Name } from "../../src/domain/name.js"
 import { runClientCaptured } from "./support/run-client.js"
 import { vectorsDir } from "./support/transcripts.js"
@@ -104,6 +104,16 @@ describe("inspect-dump", () => {
     const bak = await runClientCaptured(["inspect-dump", "--dbdir", dir, "--file", "state.bak"], { tempDir: root })
     expect(bak.stdout).toContain("parsed 2 unikernels:\n")
     expect(bak.stdout + bak.stderr).not.toContain("state.journal")
+  })
+
+  it("says nothing of an empty journal (what a running albatrossd keeps once state is complete)", async () => {
+    const vector = positive.find((v) => v.name === "state/unikernels-only")!
+    const dir = dbdirWith(vector)
+    fs.writeFileSync(path.join(dir, "state.journal"), journalHeader())
+    const run = await runClientCaptured(["inspect-dump", "--dbdir", dir], { tempDir: root })
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain("parsed 2 unikernels:\n")
+    expect(run.stdout + run.stderr).not.toContain("state.journal")
   })
 
   it("resolves a bare --file name inside --dbdir", async () => {

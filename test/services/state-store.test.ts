@@ -26,9 +26,10 @@ const negative = vectors.filter((v) => v.kind === "state" && v.direction === "ne
 
 const hex = (h: string) => new Uint8Array(Buffer.from(h, "hex"))
 
+/** A store that acknowledges every dump by a full write of `state` (the daemon's store journals them). */
 const fresh = () => {
   const dbdir = tempDir()
-  return { dbdir, store: makePosixStateStore({ tmpdir: dbdir, dbdir }) }
+  return { dbdir, store: makePosixStateStore({ tmpdir: dbdir, dbdir }, { journalAbove: Number.POSITIVE_INFINITY }) }
 }
 
 describe("state restore (spec §4.2 step 5)", () => {
@@ -84,6 +85,19 @@ describe("state dump (spec §4.8)", () => {
     const { dbdir, store } = fresh()
     for (const v of roundtrip) {
       await run(store.dump(Either.getOrThrow(decodeStateSync(hex(v.hex)))))
+      expect(readFileSync(`${dbdir}/state`).toString("hex"), v.name).toBe(v.hex)
+    }
+  })
+
+  it("through the journal (the default), every roundtrip vector ends up byte-exact in state", async () => {
+    for (const v of roundtrip) {
+      const dbdir = tempDir()
+      const store = makePosixStateStore({ tmpdir: dbdir, dbdir })
+      await run(store.restore)
+      await run(store.dump(Either.getOrThrow(decodeStateSync(hex(v.hex)))))
+      expect(readdirSync(dbdir).sort(), v.name).toEqual(["state.journal"])
+      await run(store.flush)
+      expect(readdirSync(dbdir).sort(), v.name).toEqual(["state"])
       expect(readFileSync(`${dbdir}/state`).toString("hex"), v.name).toBe(v.hex)
     }
   })
@@ -154,6 +168,8 @@ describe("state journal (states above the journal threshold)", () => {
   const mixed = (): PersistedState => Either.getOrThrow(decodeStateSync(hex(roundtrip.find((v) => v.name === "state/mixed")!.hex)))
   const stateHex = (s: PersistedState) => Buffer.from(Either.getOrThrow(encodeStateSync(s))).toString("hex")
   const names = (s: PersistedState) => s.unikernels.map((u) => u.name.toString())
+  /** The records in the journal file (it stays, only its header, once `state` is complete). */
+  const journalRecords = (dbdir: string) => Either.getOrThrow(parseJournal(readFileSync(`${dbdir}/state.journal`))).records
   const journaled = () => {
     const dbdir = tempDir()
     // every non-empty state is "large": each dump is acknowledged through the journal
@@ -169,18 +185,24 @@ describe("state journal (states above the journal threshold)", () => {
     const fresh = makePosixStateStore({ tmpdir: dbdir, dbdir })
     const restored = await run(fresh.restore)
     expect(stateHex(restored)).toBe(stateHex(s0))
-    expect(existsSync(`${dbdir}/state.journal`)).toBe(false)
+    expect(readFileSync(`${dbdir}/state`).toString("hex")).toBe(stateHex(s0))
+    // and an empty journal, for the next change to append to
+    expect(journalRecords(dbdir)).toEqual([])
+    const s1 = { ...s0, unikernels: s0.unikernels.slice(1) }
+    await run(fresh.dump(s1))
+    expect(journalRecords(dbdir).map((r) => r.names.map((n) => n.toString()))).toEqual([names(s1)])
     expect(readFileSync(`${dbdir}/state`).toString("hex")).toBe(stateHex(s0))
   })
 
-  it("after a second without dumps the compaction writes the full state and removes the journal", async () => {
+  it("after a second without dumps the compaction writes the full state and empties the journal", async () => {
     const { dbdir, store } = journaled()
     const s0 = mixed()
     await run(store.dump(s0))
     await run(store.dump({ ...s0, unikernels: s0.unikernels.slice(1) }))
-    expect(existsSync(`${dbdir}/state.journal`)).toBe(true)
-    for (let i = 0; i < 100 && existsSync(`${dbdir}/state.journal`); i++) await new Promise((r) => setTimeout(r, 50))
-    expect(readdirSync(dbdir).sort()).toEqual(["state"])
+    expect(journalRecords(dbdir)).toHaveLength(2)
+    for (let i = 0; i < 100 && journalRecords(dbdir).length > 0; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(readdirSync(dbdir).sort()).toEqual(["state", "state.journal"])
+    expect(journalRecords(dbdir)).toEqual([])
     expect(readFileSync(`${dbdir}/state`).toString("hex")).toBe(stateHex({ ...s0, unikernels: s0.unikernels.slice(1) }))
   })
 
@@ -245,7 +267,7 @@ describe("state journal (states above the journal threshold)", () => {
     const restored = await run(makePosixStateStore({ tmpdir: dbdir, dbdir }).restore)
     expect(stateHex(restored)).toBe(stateHex(s2))
     expect(readFileSync(`${dbdir}/state`).toString("hex")).toBe(stateHex(s2))
-    expect(existsSync(`${dbdir}/state.journal`)).toBe(false)
+    expect(journalRecords(dbdir)).toEqual([])
   })
 
   it("a journal read next to a later compaction: its names, its changes, the rest from state", () => {
@@ -269,11 +291,11 @@ describe("state journal (states above the journal threshold)", () => {
     expect(both.policies).toEqual([])
   })
 
-  it("a full write (small state) removes a pending journal; flush writes the full state", async () => {
+  it("a full write (journalAbove) removes a pending journal; flush writes the full state, or only removes an empty journal", async () => {
     const { dbdir } = journaled()
     const s0 = mixed()
     writeFileSync(`${dbdir}/state.journal`, journalStartingWith({ version: 1, names: [], changed: [], policies: [] }))
-    const small = makePosixStateStore({ tmpdir: dbdir, dbdir })
+    const small = makePosixStateStore({ tmpdir: dbdir, dbdir }, { journalAbove: Number.POSITIVE_INFINITY })
     await run(small.dump(s0))
     expect(readdirSync(dbdir).sort()).toEqual(["state"])
     const big = journaled()
@@ -281,6 +303,14 @@ describe("state journal (states above the journal threshold)", () => {
     await run(big.store.flush)
     expect(readdirSync(big.dbdir).sort()).toEqual(["state"])
     expect(readFileSync(`${big.dbdir}/state`).toString("hex")).toBe(stateHex(s0))
+    // restored with nothing pending: the empty journal goes, `state` is not rewritten
+    const again = makePosixStateStore({ tmpdir: big.dbdir, dbdir: big.dbdir })
+    await run(again.restore)
+    expect(readdirSync(big.dbdir).sort()).toEqual(["state", "state.journal"])
+    const mtime = statSync(`${big.dbdir}/state`).mtimeMs
+    await run(again.flush)
+    expect(readdirSync(big.dbdir).sort()).toEqual(["state"])
+    expect(statSync(`${big.dbdir}/state`).mtimeMs).toBe(mtime)
   })
 
   it("a record cut short at the end was never acknowledged: ignored; damage anywhere else is an error", () => {

@@ -6,21 +6,23 @@
  * unlike the reference's rename-then-write); the temporary file is renamed over `state`; the
  * directory is fsync'd. A crash at any point leaves a complete `state`.
  *
- * The state holds every unikernel's image (reference format), so with real images it is large
- * (200 unikernels of 2 MiB: 400 MiB), and writing it durably on every create and destroy made
- * each of them take about a second. So a state estimated above `journalAbove` bytes (4 MiB by
- * default) is acknowledged through the journal `state.journal` instead, a log of checksummed
- * records (src/wire/state-journal.ts) appended and fdatasync'd before the reply. Each record
- * holds every unikernel's name, the configurations that changed since the previous record
- * (usually the one just created, so one image) and every policy; the first record of a
- * journal, written atomically, holds what changed since `state` was written.
- * After a second without changes, or once the journal has grown as large as `state` (at least
- * 32 MiB), a compaction writes the full `state` in the background; once that is durable the
- * journal is replaced by one written against it (or removed when nothing changed since).
- * Growing the journal up to the size of `state` before compacting under a steady stream of
- * changes bounds the bytes written to about twice the bytes acknowledged, and keeps the
- * compaction's writes (hundreds of MiB with real images) from competing with every
- * acknowledgement's fdatasync.
+ * Changes are not acknowledged by full writes, but through the journal `state.journal`: a log
+ * of checksummed records (src/wire/state-journal.ts), each appended and fdatasync'd before the
+ * reply. Two reasons. The state holds every unikernel's image (reference format), so with real
+ * images it is large (200 unikernels of 2 MiB: 400 MiB), and writing it durably on every create
+ * and destroy made each take about a second. And even a small state's full write needs two
+ * fsyncs (file, then directory after the rename), which were most of a destroy's time; an
+ * append needs one fdatasync. Each record holds every unikernel's name, the configurations that
+ * changed since the previous record (usually the one just created, so one image) and every
+ * policy; the first record of a journal file, written atomically, holds what changed since
+ * `state` was written. After a second without changes, or once the journal has grown as large
+ * as `state` (at least 32 MiB), a compaction writes the full `state` in the background; once
+ * that is durable the journal is replaced by one written against it, which is only the header
+ * when nothing changed since (kept, so that the next change is again one append). Growing the
+ * journal up to the size of `state` before compacting under a steady stream of changes bounds
+ * the bytes written to about twice the bytes acknowledged, and keeps the compaction's writes
+ * (hundreds of MiB with real images) from competing with every acknowledgement's fdatasync.
+ * (`journalAbove` makes states up to that size take full writes instead; only tests set it.)
  *
  * Why a journal is safe whatever `state` it ends up next to: together its records list
  * everything that changed since the `state` it was started against, and say "as in `state`"
@@ -32,9 +34,10 @@
  * with an older journal. A record cut short by a crash at the end of the log was never
  * acknowledged and is ignored.
  *
- * Restore applies a journal and writes the full state at once (removing the journal), so the
- * rest of the daemon, `state.started` and the OCaml albatrossd only ever see a complete `state`.
- * The store's finalizer does the same at shutdown if a journal is pending.
+ * Restore applies a journal and writes the full state at once, so that the rest of the daemon
+ * and `state.started` see a complete `state`, then starts an empty journal. At shutdown the
+ * store's finalizer writes the full state if the journal holds records, and removes the
+ * journal: the OCaml albatrossd (or an older albatross-ts) then finds a complete `state`.
  *
  * Group commit: while a write is in flight, later dumps wait; when it is done only the newest
  * waiting state is written, and every waiter completes once that write is durable. Each state
@@ -48,7 +51,7 @@ import { policyEquals } from "../../domain/policy-rules.js"
 import type { NamedConfig, PersistedState, StatePolicy } from "../../domain/wire.js"
 import type { UnikernelConfig } from "../../domain/unikernel.js"
 import { decodeStateSync, encodeStatePieces, encodeStateSync, type StateJournal, WireError } from "../../wire/index.js"
-import { applyJournal, journalStartingWith, journalRecord, parseJournal, STATE_JOURNAL_SUFFIX } from "../../wire/state-journal.js"
+import { applyJournal, journalHeader, journalRecord, journalStartingWith, parseJournal, STATE_JOURNAL_SUFFIX } from "../../wire/state-journal.js"
 import { HostPaths, type HostPathsConfig, statePath } from "../../services/host-paths.js"
 import { EMPTY_STATE, StateError, StateStore, type StateStoreService } from "../../services/state-store.js"
 import { appendDurably, type Pieces, syncDirectory, unlinkIfPresent, writeFileAtomic } from "./atomic-file.js"
@@ -57,7 +60,10 @@ import { errnoText } from "./errno-text.js"
 const isNoEntry = (e: unknown): boolean => typeof e === "object" && e !== null && "code" in e && e.code === "ENOENT"
 
 export interface PosixStateStoreOptions {
-  /** States estimated larger than this (bytes) are acknowledged through the journal. */
+  /**
+   * States estimated larger than this (bytes) are acknowledged through the journal, the others by
+   * a full write of `state`. Default -1: every state (tests set it to see the full-write path).
+   */
   readonly journalAbove?: number
   /** The least journal size (bytes) that starts a compaction before a quiet moment; default 32 MiB. */
   readonly compactJournalAbove?: number
@@ -65,7 +71,9 @@ export interface PosixStateStoreOptions {
   readonly compactAfterIdleMs?: number
 }
 
-export const JOURNAL_ABOVE_DEFAULT = 4 * 1024 * 1024
+export const JOURNAL_ABOVE_DEFAULT = -1
+/** States estimated above this are encoded piece by piece as they are written, never whole in memory. */
+const PIECES_ABOVE = 4 * 1024 * 1024
 const COMPACTION_PIECE = 4 * 1024 * 1024
 const COMPACT_AFTER_IDLE_MS = 1000
 const COMPACT_JOURNAL_ABOVE = 32 * 1024 * 1024
@@ -119,7 +127,7 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
   /** Small states in one buffer; large ones piece by piece, never all in memory a second time. */
   // (the pieces encode while they are written: their WireError comes from the write, see asStateError)
   const encode = (state: PersistedState): Uint8Array | Pieces => {
-    if (estimatedSize(state) > journalAbove) return encodeStatePieces(state)
+    if (estimatedSize(state) > PIECES_ABOVE) return encodeStatePieces(state)
     const bytes = encodeStateSync(state)
     if (Either.isLeft(bytes)) throw bytes.left
     return bytes.right
@@ -209,22 +217,19 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
     compactSoon()
   }
 
-  /** Writes the journal of `state` against `base`, or removes it: `true` if one remains. */
+  /**
+   * Writes the journal of `state` against `base`: `true` if it holds a record. When `state` is
+   * `base` the journal is only its header: it stays, so that the next change is one append
+   * (a new file needs the atomic write's two fsyncs, what the journal is there to avoid).
+   */
   const writeJournalFor = async (state: PersistedState): Promise<boolean> => {
     const journal = journalOf(state, base)
-    if (journal === undefined) {
-      if (journalOnDisk) {
-        removeJournalFile()
-        await syncDirectory(paths.dbdir)
-      }
-      return false
-    }
-    const bytes = journalStartingWith(journal)
+    const bytes = journal === undefined ? journalHeader() : journalStartingWith(journal)
     await writeFileAtomic(journalFile, bytes, { mode: 0o644, durable: true })
     journalOnDisk = true
     journalAppendable = true
-    journalBytes = bytes.length
-    return true
+    journalBytes = journal === undefined ? 0 : bytes.length
+    return journal !== undefined
   }
 
   // The compaction: a full write of the newest acknowledged state, in the background. It waits
@@ -355,6 +360,10 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
     return parsed.right.records
   })
 
+  /** At start, in journal mode: an empty journal, so that the first change is an append. */
+  const startJournal = (state: PersistedState): Effect.Effect<void, StateError> =>
+    estimatedSize(state) <= journalAbove ? Effect.void : Effect.asVoid(Effect.tryPromise({ try: () => writeJournalFor(state), catch: asStateError }))
+
   const flush: Effect.Effect<void, StateError> = Effect.gen(function* () {
     // no compaction later: this one writes the full state now if it is needed
     cancelCompactionTimer()
@@ -363,6 +372,17 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
     // (the writer's last refresh may have scheduled one meanwhile)
     cancelCompactionTimer()
     if (!journalOnDisk) return
+    if (journalAppendable && journalBytes === 0 && existsSync(file)) {
+      // only the header: `state` is complete already
+      yield* Effect.tryPromise({
+        try: async () => {
+          removeJournalFile()
+          await syncDirectory(paths.dbdir)
+        },
+        catch: asStateError
+      })
+      return
+    }
     const state = acknowledged
     yield* Effect.tryPromise({
       try: () =>
@@ -381,6 +401,7 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
       if (!journalOnDisk) {
         base = written(onDisk)
         acknowledged = onDisk
+        yield* startJournal(onDisk)
         return onDisk
       }
       const records = yield* readJournal
@@ -391,6 +412,7 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
       yield* Effect.tryPromise({ try: () => writeFull(applied.state, true), catch: asStateError })
       base = written(applied.state)
       acknowledged = applied.state
+      yield* startJournal(applied.state)
       return applied.state
     }),
     dump: (state) =>
