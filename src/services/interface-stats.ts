@@ -15,6 +15,12 @@ export interface InterfaceWatch {
   readonly tap: string
   /** The counters; `bridge` carries the host interface name, the daemon replaces it by the unikernel-side name. */
   readonly sample: Effect.Effect<IfData, InterfaceStatsError>
+  /**
+   * The figures of `sample`, read at once, with `bridge` in the `bridge` field; throws
+   * InterfaceStatsError. Only sources that never wait have it (Linux): the stats tick calls it
+   * for every subscribed tap, where the Effect steps of `sample` cost more than the reading.
+   */
+  readonly sampleNow?: (bridge: string) => IfData
   readonly close: Effect.Effect<void>
 }
 

@@ -24,10 +24,10 @@ const eventually = (condition: () => boolean) =>
     expect(condition()).toBe(true)
   })
 
-const setup = (options: { gatherBhyve?: boolean; interval?: number } = {}) => {
+const setup = (options: { gatherBhyve?: boolean; interval?: number; interfacesInPlace?: boolean } = {}) => {
   const dir = tmpRuntimeDir("stats-daemon-")
   const processes = makeTestProcesses()
-  const interfaces = makeTestInterfaces()
+  const interfaces = makeTestInterfaces({ inPlace: options.interfacesInPlace ?? false })
   const vmms = makeTestVmms()
   const layer = Layer.mergeAll(processes.layer, interfaces.layer, vmms.layer, Logger.minimumLogLevel(LogLevel.Error))
   const start = startStatsDaemon({
@@ -152,6 +152,31 @@ describe("sampling", () => {
         }
       })
     ))
+
+  for (const inPlace of [false, true])
+    it(`an interface that fails is left out of that message, with a warning; the others go on (${inPlace ? "read in place" : "through sample"})`, () =>
+      run(
+        Effect.gen(function* () {
+          const t = setup({ interfacesInPlace: inPlace })
+          yield* t.start
+          t.processes.set(100, sampleOf(100))
+          t.interfaces.set("tap0", ifDataOf("tap0", 1))
+          t.interfaces.set("tap1", ifDataOf("tap1", 2))
+          expect(yield* add(t.dir, "a:web", 100, [{ bridge: "net0", tap: "tap0" }, { bridge: "net1", tap: "tap1" }])).toBe("success:added")
+          const sub = yield* subscribe(t.dir, ":")
+          expect(statsOf(yield* next(sub)).ifdata).toEqual([
+            { ...ifDataOf("tap1", 2), bridge: "net1" },
+            { ...ifDataOf("tap0", 1), bridge: "net0" }
+          ])
+          t.interfaces.remove("tap1")
+          t.interfaces.set("tap0", ifDataOf("tap0", 5))
+          // the message of the tick in flight may still have both
+          let w = statsOf(yield* next(sub))
+          if (w.ifdata.length === 2) w = statsOf(yield* next(sub))
+          expect(w.ifdata).toEqual([{ ...ifDataOf("tap0", 5), bridge: "net0" }])
+          expect(w.rusage).toEqual(sampleOf(100).rusage)
+        })
+      ))
 
   it("what the tick's encoder leaves to the generic codec still goes out (a non-ASCII netif), what no codec can encode is skipped", () =>
     run(

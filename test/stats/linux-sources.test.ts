@@ -14,7 +14,7 @@ import {
   ticksToTimeval
 } from "../../src/layers/linux/process-stats-parse.js"
 import { linuxProcessStatsLayer } from "../../src/layers/linux/process-stats.js"
-import { InterfaceStats } from "../../src/services/interface-stats.js"
+import { InterfaceStats, InterfaceStatsError } from "../../src/services/interface-stats.js"
 import { ProcessStats } from "../../src/services/process-stats.js"
 
 const fixture = (f: string) => fs.readFileSync(path.join(__dirname, "fixtures/linux", f), "latin1")
@@ -276,6 +276,8 @@ describe("/proc/net/dev", () => {
     // a short or garbled line is no line
     expect(counters(Buffer.from("  tap7: 1 2 3\n"), "tap7")).toBeUndefined()
     expect(counters(Buffer.from("  tap7: 1 2 3 4 5 6 7 x 9 10 11 12 13 14 15 16\n"), "tap7")).toBeUndefined()
+    // also in a column the ifdata does not carry (receive fifo)
+    expect(counters(Buffer.from("  tap7: 1 2 3 4 y 6 7 8 9 10 11 12 13 14 15 16\n"), "tap7")).toBeUndefined()
   })
 
   /** A sysfs tree of plain files and a /proc/net/dev file (pread at offset 0 works on them as on the kernel's). */
@@ -308,9 +310,14 @@ describe("/proc/net/dev", () => {
     const r = await Effect.runPromise(
       Effect.gen(function* () {
         const source = yield* InterfaceStats
-        const tap = yield* (yield* source.watch("tap0")).sample
+        const tapWatch = yield* source.watch("tap0")
+        const tap = yield* tapWatch.sample
         const eth = yield* (yield* source.watch("eth0")).sample
-        return { tap, eth }
+        // what the stats tick reads in place: the same figures, under the name it gives
+        const inPlace = tapWatch.sampleNow?.("net0")
+        yield* tapWatch.close
+        const closed = Either.try(() => tapWatch.sampleNow?.("net0"))
+        return { tap, eth, inPlace, closed }
       }).pipe(Effect.provide(host.layer))
     )
     expect(r.tap).toEqual({
@@ -335,6 +342,8 @@ describe("/proc/net/dev", () => {
     })
     // /proc/net/dev's drop column adds rx_missed_errors, which only the tun driver never counts
     expect(r.eth).toEqual({ ...r.tap, bridge: "eth0", inputDropped: 99n })
+    expect(r.inPlace).toEqual({ ...r.tap, bridge: "net0" })
+    expect(Either.isLeft(r.closed) && r.closed.left).toBeInstanceOf(InterfaceStatsError)
   })
 
   it("one read of /proc/net/dev serves every tap of a tick; a tap sampled again, or a later tick, reads it again", async () => {

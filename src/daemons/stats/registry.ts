@@ -235,6 +235,27 @@ export const makeRegistry = (options: { readonly gatherBhyve: boolean }) =>
       )
     }
 
+    /**
+     * The ifdata of `r` read in place (InterfaceWatch.sampleNow), when every interface's source
+     * can; `undefined` otherwise. Failures become warnings, as in sampleNic.
+     */
+    const interfacesNow = (r: Registration, warnings: Array<string>): ReadonlyArray<IfData> | undefined => {
+      const nics = r.nics
+      if (nics.length === 0) return NO_IFDATA
+      for (const nic of nics) if (nic.watch.sampleNow === undefined) return undefined
+      const out: Array<IfData> = []
+      // the reference lists the interfaces last to first
+      for (let i = nics.length - 1; i >= 0; i--) {
+        const nic = nics[i]!
+        try {
+          out.push(nic.watch.sampleNow!(nic.netif))
+        } catch (e) {
+          warnings.push(`failed to get ifdata for ${nic.watch.tap}: ${e instanceof Error ? e.message : String(e)}`)
+        }
+      }
+      return out
+    }
+
     /** What one tick collects: a batch of framed messages per subscriber connection. */
     interface Round {
       readonly batches: Map<number, { readonly sink: SubscriberSink; readonly batch: FrameBatch }>
@@ -280,10 +301,14 @@ export const makeRegistry = (options: { readonly gatherBhyve: boolean }) =>
           return Effect.logError(`failed to get rusage for ${w.r.pid} (${w.r.name.toString()}): ${e.message}; dropping it`)
         },
         onSuccess: (sample) => {
-          if (w.r.nics.length === 0 && w.r.vmm._tag !== "Open") {
-            // synchronous, in the continuation itself: one step fewer per unikernel
-            deliver(round, w.r, w.listeners, { rusage: sample.rusage, kinfoMem: sample.kinfoMem, vmm: null, ifdata: NO_IFDATA })
-            return Effect.void
+          if (w.r.vmm._tag !== "Open") {
+            // synchronous, in the continuation itself: no Effect steps per unikernel or interface
+            const warnings: Array<string> = []
+            const ifdata = interfacesNow(w.r, warnings)
+            if (ifdata !== undefined) {
+              deliver(round, w.r, w.listeners, { rusage: sample.rusage, kinfoMem: sample.kinfoMem, vmm: null, ifdata })
+              return warnings.length === 0 ? Effect.void : Effect.forEach(warnings, (m) => Effect.logWarning(m), { discard: true })
+            }
           }
           return Effect.flatMap(Effect.zip(sampleVmm(w.r), sampleInterfaces(w.r)), ([vmm, ifdata]) => {
             deliver(round, w.r, w.listeners, { rusage: sample.rusage, kinfoMem: sample.kinfoMem, vmm, ifdata })

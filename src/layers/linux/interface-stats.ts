@@ -165,43 +165,50 @@ export const makeLinuxInterfaceWatch = (sysRoot: string, tap: string, netDev: Ne
       collisions: c("collisions")
     }
   }
+  const sampleNow = (bridge: string): IfData => {
+    if (opened.length === 0) throw new InterfaceStatsError({ tap, message: "watch closed" })
+    try {
+      const devFlags = number(flags)
+      const op = operstateOf(KernelFile.buffer, operstate.readBytes())
+      const ifFlags = netlinkFlags(devFlags, op, (devFlags & 1) !== 0 ? readCarrier() : undefined)
+      const ifMtu = number(mtu) | 0
+      const fromNetDev = netDev.counters(tap, usedGeneration)
+      usedGeneration = netDev.generation
+      const c = fromNetDev ?? fromSysfs()
+      return {
+        bridge,
+        flags: ifFlags,
+        sendLength: 0,
+        maxSendLength: 0,
+        sendDrops: 0,
+        mtu: ifMtu,
+        baudrate: 0n,
+        inputPackets: c.rx_packets,
+        inputErrors: c.rx_errors,
+        outputPackets: c.tx_packets,
+        outputErrors: c.tx_errors,
+        collisions: c.collisions,
+        inputBytes: c.rx_bytes,
+        outputBytes: c.tx_bytes,
+        inputMcast: c.multicast,
+        outputMcast: 0n,
+        inputDropped: fromNetDev !== undefined && rxDropped !== undefined ? counter(rxDropped) : c.rx_drop,
+        outputDropped: c.tx_dropped
+      }
+    } catch (e) {
+      throw new InterfaceStatsError({ tap, message: `failed to get ifdata for ${tap}: ${errorText(e)}` })
+    }
+  }
   return {
     tap,
     sample: Effect.suspend(() => {
-      if (opened.length === 0) return Effect.fail(new InterfaceStatsError({ tap, message: "watch closed" }))
       try {
-        const devFlags = number(flags)
-        const op = operstateOf(KernelFile.buffer, operstate.readBytes())
-        const ifFlags = netlinkFlags(devFlags, op, (devFlags & 1) !== 0 ? readCarrier() : undefined)
-        const ifMtu = number(mtu) | 0
-        const fromNetDev = netDev.counters(tap, usedGeneration)
-        usedGeneration = netDev.generation
-        const c = fromNetDev ?? fromSysfs()
-        const data: IfData = {
-          bridge: tap,
-          flags: ifFlags,
-          sendLength: 0,
-          maxSendLength: 0,
-          sendDrops: 0,
-          mtu: ifMtu,
-          baudrate: 0n,
-          inputPackets: c.rx_packets,
-          inputErrors: c.rx_errors,
-          outputPackets: c.tx_packets,
-          outputErrors: c.tx_errors,
-          collisions: c.collisions,
-          inputBytes: c.rx_bytes,
-          outputBytes: c.tx_bytes,
-          inputMcast: c.multicast,
-          outputMcast: 0n,
-          inputDropped: fromNetDev !== undefined && rxDropped !== undefined ? counter(rxDropped) : c.rx_drop,
-          outputDropped: c.tx_dropped
-        }
-        return Effect.succeed(data)
+        return Effect.succeed(sampleNow(tap))
       } catch (e) {
-        return Effect.fail(new InterfaceStatsError({ tap, message: `failed to get ifdata for ${tap}: ${errorText(e)}` }))
+        return Effect.fail(e as InterfaceStatsError)
       }
     }),
+    sampleNow,
     close: Effect.sync(close)
   }
 }

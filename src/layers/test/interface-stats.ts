@@ -9,8 +9,14 @@ export interface TestInterfaces {
   readonly layer: Layer.Layer<InterfaceStats>
 }
 
-export const makeTestInterfaces = (): TestInterfaces => {
+/** `inPlace`: watches also read in place (`sampleNow`), as the Linux source's do. */
+export const makeTestInterfaces = (options: { readonly inPlace?: boolean } = {}): TestInterfaces => {
   const taps = new Map<string, IfData>()
+  const sampleNow = (tap: string) => (bridge: string): IfData => {
+    const d = taps.get(tap)
+    if (d === undefined) throw new InterfaceStatsError({ tap, message: `failed to get ifdata for ${tap}` })
+    return { ...d, bridge }
+  }
   const sample = (tap: string) =>
     Effect.suspend(() => {
       const d = taps.get(tap)
@@ -26,7 +32,7 @@ export const makeTestInterfaces = (): TestInterfaces => {
       InterfaceStats.of({
         watch: (tap) =>
           taps.has(tap)
-            ? Effect.succeed({ tap, sample: sample(tap), close: Effect.void })
+            ? Effect.succeed({ tap, sample: sample(tap), ...(options.inPlace === true ? { sampleNow: sampleNow(tap) } : {}), close: Effect.void })
             : Effect.fail(new InterfaceStatsError({ tap, message: `failed to get ifindex for ${tap}` }))
       })
     )
