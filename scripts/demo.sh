@@ -74,7 +74,7 @@ kill "$console_pid"; wait "$console_pid" 2>/dev/null || true
 step "its statistics from albatross-stats (/proc figures of the tender process)"
 timeout 2.5 node dist/bin/albatross-client.js stats -n hello --tmpdir "$run" || true
 
-step "the persisted state: the state file (reference format) with the journal of the latest changes applied"
+step "the state file, as the OCaml albatrossd would read it"
 show inspect-dump --dbdir "$db"
 
 step "a delegate's quota is enforced: 512 MB is more than alice's 256 MB"

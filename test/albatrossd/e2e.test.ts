@@ -137,11 +137,11 @@ describe("albatrossd end to end (built daemon, fake tender)", () => {
     const info = await request(tmpdir, "team:", { _tag: "UnikernelInfo" })
     const listed = info.payload._tag === "Success" && info.payload.success._tag === "UnikernelInfo" ? info.payload.success.unikernels.length : -1
     const team = (s: PersistedState) => s.unikernels.filter((u) => u.name.path[0] === "team").length
-    // while it runs: `state` and the journal's records on it, what a restart would restore
+    // while it runs: `state`, and the records of a journal if there is one (small images: none), what a restart would restore
     const state = Either.getOrThrow(decodeStateSync(new Uint8Array(fs.readFileSync(path.join(dbdir, "state")))))
-    const journal = Either.getOrThrow(parseJournal(new Uint8Array(fs.readFileSync(path.join(dbdir, "state.journal")))))
-    expect(journal.torn).toBe(false)
-    expect(team(applyJournal(state, journal.records).state)).toBe(listed)
+    const journalFile = path.join(dbdir, "state.journal")
+    const records = fs.existsSync(journalFile) ? Either.getOrThrow(parseJournal(new Uint8Array(fs.readFileSync(journalFile)))).records : []
+    expect(team(applyJournal(state, records).state)).toBe(listed)
     daemon.child.kill("SIGTERM")
     expect((await daemon.exited).code).toBe(0)
     daemon = undefined
@@ -149,8 +149,8 @@ describe("albatrossd end to end (built daemon, fake tender)", () => {
     expect(fs.readdirSync(dbdir)).not.toContain("state.journal")
     expect(team(Either.getOrThrow(decodeStateSync(new Uint8Array(fs.readFileSync(path.join(dbdir, "state"))))))).toBe(listed)
   })
-  it("with real-sized images: kill -9 after the replies loses nothing", { timeout: 90000 }, async () => {
-    // 2 MiB images of random bytes: the state is written piece by piece past 4 MiB
+  it("with real-sized images the state goes through the journal: kill -9 after the replies loses nothing", { timeout: 90000 }, async () => {
+    // 2 MiB images of random bytes: three of them are past the 4 MiB journal threshold
     const bigImage = (i: number) => solo5Image({ target: "hvt", abi: 2, devices: [], payload: randomBytes(2 * 1024 * 1024 + i) })
     daemon = await startDaemon(args, env)
     for (const n of ["big1", "big2", "big3"])

@@ -64,8 +64,8 @@ const loadState = (dbdirOpt: Option.Option<string>, file: Option.Option<string>)
   })
 
 /**
- * albatrossd (albatross-ts) acknowledges changes in `state.journal` before it rewrites `state`
- * (docs/COMPATIBILITY.md): reading `state` while a journal is next to it shows
+ * albatrossd (albatross-ts) acknowledges changes to a large state in `state.journal` before it
+ * rewrites `state` (docs/COMPATIBILITY.md): reading `state` while a journal is next to it shows
  * the state with the journal applied, as the daemon would restore it.
  */
 const withJournal = (filePath: string, state: PersistedState) =>

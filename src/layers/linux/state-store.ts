@@ -6,23 +6,28 @@
  * unlike the reference's rename-then-write); the temporary file is renamed over `state`; the
  * directory is fsync'd. A crash at any point leaves a complete `state`.
  *
- * Changes are not acknowledged by full writes, but through the journal `state.journal`: a log
- * of checksummed records (src/wire/state-journal.ts), each appended and fdatasync'd before the
- * reply. Two reasons. The state holds every unikernel's image (reference format), so with real
- * images it is large (200 unikernels of 2 MiB: 400 MiB), and writing it durably on every create
- * and destroy made each take about a second. And even a small state's full write needs two
- * fsyncs (file, then directory after the rename), which were most of a destroy's time; an
- * append needs one fdatasync. Each record holds every unikernel's name, the configurations that
- * changed since the previous record (usually the one just created, so one image) and every
- * policy; the first record of a journal file, written atomically, holds what changed since
- * `state` was written. After a second without changes, or once the journal has grown as large
- * as `state` (at least 32 MiB), a compaction writes the full `state` in the background; once
- * that is durable the journal is replaced by one written against it, which is only the header
- * when nothing changed since (kept, so that the next change is again one append). Growing the
- * journal up to the size of `state` before compacting under a steady stream of changes bounds
- * the bytes written to about twice the bytes acknowledged, and keeps the compaction's writes
- * (hundreds of MiB with real images) from competing with every acknowledgement's fdatasync.
- * (`journalAbove` makes states up to that size take full writes instead; only tests set it.)
+ * The state holds every unikernel's image (reference format), so with real images it is large
+ * (200 unikernels of 2 MiB: 400 MiB), and writing it durably on every create and destroy made
+ * each of them take about a second. So a state estimated above `journalAbove` bytes (4 MiB by
+ * default) is acknowledged through the journal `state.journal` instead, a log of checksummed
+ * records (src/wire/state-journal.ts) appended and fdatasync'd before the reply. Each record
+ * holds every unikernel's name, the configurations that changed since the previous record
+ * (usually the one just created, so one image) and every policy; the first record of a journal
+ * file, written atomically, holds what changed since `state` was written. After a second
+ * without changes, or once the journal has grown as large as `state` (at least 32 MiB), a
+ * compaction writes the full `state` in the background; once that is durable the journal is
+ * replaced by one written against it, which is only the header when nothing changed since
+ * (kept, so that the next change is again one append: a new journal file costs the atomic
+ * write's two fsyncs). Growing the journal up to the size of `state` before compacting under a
+ * steady stream of changes bounds the bytes written to about twice the bytes acknowledged, and
+ * keeps the compaction's writes (hundreds of MiB with real images) from competing with every
+ * acknowledgement's fdatasync.
+ *
+ * Smaller states are written in full on every change, so that `state` is always current, as
+ * the reference's is (it writes without fsync). Journalling those too was tried (one fdatasync
+ * instead of two fsyncs): a destroy's write then ended before its stop, but no latency gain
+ * showed at the client on the development machine, so `state` staying current won
+ * (BENCHMARKS.md, albatrossd, fourth session).
  *
  * Why a journal is safe whatever `state` it ends up next to: together its records list
  * everything that changed since the `state` it was started against, and say "as in `state`"
@@ -35,9 +40,10 @@
  * acknowledged and is ignored.
  *
  * Restore applies a journal and writes the full state at once, so that the rest of the daemon
- * and `state.started` see a complete `state`, then starts an empty journal. At shutdown the
- * store's finalizer writes the full state if the journal holds records, and removes the
- * journal: the OCaml albatrossd (or an older albatross-ts) then finds a complete `state`.
+ * and `state.started` see a complete `state`, then (for a large state) starts an empty journal.
+ * At shutdown the store's finalizer writes the full state if the journal holds records, and
+ * removes the journal: the OCaml albatrossd (or an older albatross-ts) then finds a complete
+ * `state`.
  *
  * Group commit: while a write is in flight, later dumps wait; when it is done only the newest
  * waiting state is written, and every waiter completes once that write is durable. Each state
@@ -62,7 +68,7 @@ const isNoEntry = (e: unknown): boolean => typeof e === "object" && e !== null &
 export interface PosixStateStoreOptions {
   /**
    * States estimated larger than this (bytes) are acknowledged through the journal, the others by
-   * a full write of `state`. Default -1: every state (tests set it to see the full-write path).
+   * a full write of `state`. Default 4 MiB; -1: every state.
    */
   readonly journalAbove?: number
   /** The least journal size (bytes) that starts a compaction before a quiet moment; default 32 MiB. */
@@ -71,7 +77,7 @@ export interface PosixStateStoreOptions {
   readonly compactAfterIdleMs?: number
 }
 
-export const JOURNAL_ABOVE_DEFAULT = -1
+export const JOURNAL_ABOVE_DEFAULT = 4 * 1024 * 1024
 /** States estimated above this are encoded piece by piece as they are written, never whole in memory. */
 const PIECES_ABOVE = 4 * 1024 * 1024
 const COMPACTION_PIECE = 4 * 1024 * 1024
