@@ -85,7 +85,7 @@ const COMPACT_AFTER_IDLE_MS = 1000
 const COMPACT_JOURNAL_ABOVE = 32 * 1024 * 1024
 
 export interface PosixStateStore extends StateStoreService {
-  /** Waits for the writes in flight; if a journal is pending, writes the full state and removes it. */
+  /** Waits for the writes in flight; if the journal holds records, writes the full state; removes the journal. */
   readonly flush: Effect.Effect<void, StateError>
 }
 
