@@ -12,6 +12,7 @@ import type { CertExtension as CertExtensionT, PersistedState, Wire as WireT } f
 import { CertExtension, PersistedState as PersistedStateSchema, Wire as WireSchema } from "../domain/wire.js"
 import { type Codec, decodeAll, encodeAll, Fault } from "./der/index.js"
 import { State, StateJournal, statePieces } from "./grammar/state.js"
+import type { Pieces } from "./pieces.js"
 import { CertExtension as CertExtensionCodec, Wire as WireCodec } from "./grammar/wire.js"
 
 export class WireError extends Data.TaggedError("WireError")<{ readonly message: string }> {}
@@ -60,7 +61,7 @@ export const encodeStateSync = (state: PersistedState): Either.Either<Uint8Array
 
 export type { StateJournal } from "./grammar/state.js"
 /** The state's encoding piece by piece (for large states); throws `WireError` where `encodeStateSync` returns it. */
-export const encodeStatePieces = (state: PersistedState): { readonly length: number; readonly pieces: () => Iterable<Uint8Array> } => {
+export const encodeStatePieces = (state: PersistedState): Pieces => {
   try {
     const { length, pieces } = statePieces(state)
     return {
@@ -78,7 +79,17 @@ export const encodeStatePieces = (state: PersistedState): { readonly length: num
   }
 }
 export const decodeStateJournalSync: (bytes: Uint8Array) => Either.Either<StateJournal, WireError> = decodeWith(StateJournal)
-export const encodeStateJournalSync: (journal: StateJournal) => Either.Either<Uint8Array, WireError> = encodeWith(StateJournal, 64 * 1024)
+/**
+ * A journal record's DER. It usually holds one image (the unikernel just created): the writer
+ * starts with room for the changed images, instead of doubling its way up to them, copying what
+ * it holds at each step.
+ */
+export const encodeStateJournalSync = (journal: StateJournal): Either.Either<Uint8Array, WireError> => {
+  let images = 0
+  for (const u of journal.changed) images += u.config.image.length
+  const start = 16 * 1024 + images + journal.changed.length * 1024 + journal.names.length * 64 + journal.policies.length * 256
+  return encodeWith(StateJournal, start)(journal)
+}
 
 export const decodeWire = (bytes: Uint8Array): Effect.Effect<WireT, WireError> => Effect.suspend(() => decodeWireSync(bytes))
 export const encodeWire = (wire: WireT): Effect.Effect<Uint8Array, WireError> => Effect.suspend(() => encodeWireSync(wire))

@@ -17,14 +17,13 @@ import { crc32 } from "node:zlib"
 import { Either } from "effect"
 import type { NamedConfig, PersistedState } from "../domain/wire.js"
 import { decodeStateJournalSync, encodeStateJournalSync, type StateJournal, WireError } from "./index.js"
+import { type Pieces, piecesOf } from "./pieces.js"
 
 export const STATE_JOURNAL_SUFFIX = ".journal"
 
 const MAGIC = [0x41, 0x54, 0x53, 0x4a] // "ATSJ"
 const FORMAT = 1
 const HEADER_LENGTH = 8
-/** Length and its checksum before the DER, the DER's checksum after it. */
-const RECORD_OVERHEAD = 12
 
 /** The file header, which starts every journal file. */
 export const journalHeader = (): Uint8Array => {
@@ -34,26 +33,31 @@ export const journalHeader = (): Uint8Array => {
   return header
 }
 
-/** One journal record as appended. */
-export const journalRecord = (journal: StateJournal): Uint8Array => {
+/**
+ * One journal record as appended, in three pieces (length and its checksum, the DER, the DER's
+ * checksum): the DER, an image's size for a create, is written as the encoder left it, not
+ * copied into one buffer.
+ */
+export const journalRecord = (journal: StateJournal): Pieces => {
   const der = encodeStateJournalSync(journal)
   if (Either.isLeft(der)) throw new WireError({ message: `journal record: ${der.left.message}` })
-  const record = new Uint8Array(der.right.length + RECORD_OVERHEAD)
-  const view = new DataView(record.buffer)
-  view.setUint32(0, der.right.length, false)
-  view.setUint32(4, crc32(record.subarray(0, 4)), false)
-  record.set(der.right, 8)
-  view.setUint32(8 + der.right.length, crc32(der.right), false)
-  return record
+  return piecesOf(...recordParts(der.right))
+}
+
+const recordParts = (der: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] => {
+  const head = new Uint8Array(8)
+  const view = new DataView(head.buffer)
+  view.setUint32(0, der.length, false)
+  view.setUint32(4, crc32(head.subarray(0, 4)), false)
+  const tail = new Uint8Array(4)
+  new DataView(tail.buffer).setUint32(0, crc32(der), false)
+  return [head, der, tail]
 }
 
 /** A new journal file holding `journal` as its first record. */
-export const journalStartingWith = (journal: StateJournal): Uint8Array => {
+export const journalStartingWith = (journal: StateJournal): Pieces => {
   const record = journalRecord(journal)
-  const file = new Uint8Array(HEADER_LENGTH + record.length)
-  file.set(journalHeader())
-  file.set(record, HEADER_LENGTH)
-  return file
+  return piecesOf(journalHeader(), ...record.pieces())
 }
 
 const allZero = (bytes: Uint8Array): boolean => bytes.every((b) => b === 0)

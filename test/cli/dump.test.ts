@@ -7,6 +7,7 @@ import { Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { decodeStateSync, encodeStateSync } from "../../src/wire/index.js"
 import { journalHeader, journalStartingWith } from "../../src/wire/state-journal.js"
+import { concatPieces } from "../../src/wire/pieces.js"
 import { Name } from "../../src/domain/name.js"
 import { runClientCaptured } from "./support/run-client.js"
 import { vectorsDir } from "./support/transcripts.js"
@@ -92,7 +93,7 @@ describe("inspect-dump", () => {
     const state = Either.getOrThrow(decodeStateSync(new Uint8Array(fs.readFileSync(path.join(dir, "state")))))
     // one record: only the second unikernel left, with 48 MB
     const [, foo] = state.unikernels
-    const record = journalStartingWith({ version: 1, names: [foo!.name], changed: [{ name: foo!.name, config: { ...foo!.config, memory: 48 } }], policies: [] })
+    const record = concatPieces(journalStartingWith({ version: 1, names: [foo!.name], changed: [{ name: foo!.name, config: { ...foo!.config, memory: 48 } }], policies: [] }))
     fs.writeFileSync(path.join(dir, "state.journal"), record)
     const run = await runClientCaptured(["inspect-dump", "--dbdir", dir], { tempDir: root })
     expect(run.code).toBe(0)

@@ -3,6 +3,7 @@ import { Effect, Either, Logger, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { makePosixStateStore } from "../../src/layers/linux/state-store.js"
 import { applyJournal, journalStartingWith, journalHeader, journalRecord, parseJournal } from "../../src/wire/state-journal.js"
+import { concatPieces } from "../../src/wire/pieces.js"
 import { TestStateStore } from "../../src/layers/test/state-store.js"
 import { EMPTY_STATE } from "../../src/services/state-store.js"
 import type { PersistedState } from "../../src/domain/wire.js"
@@ -294,7 +295,7 @@ describe("state journal (states above the journal threshold)", () => {
   it("a full write (journalAbove) removes a pending journal; flush writes the full state, or only removes an empty journal", async () => {
     const { dbdir } = journaled()
     const s0 = mixed()
-    writeFileSync(`${dbdir}/state.journal`, journalStartingWith({ version: 1, names: [], changed: [], policies: [] }))
+    writeFileSync(`${dbdir}/state.journal`, concatPieces(journalStartingWith({ version: 1, names: [], changed: [], policies: [] })))
     const small = makePosixStateStore({ tmpdir: dbdir, dbdir }, { journalAbove: Number.POSITIVE_INFINITY })
     await run(small.dump(s0))
     expect(readdirSync(dbdir).sort()).toEqual(["state"])
@@ -316,7 +317,7 @@ describe("state journal (states above the journal threshold)", () => {
   it("a record cut short at the end was never acknowledged: ignored; damage anywhere else is an error", () => {
     const s0 = mixed()
     const header = Buffer.from(journalHeader())
-    const record = Buffer.from(journalRecord({ version: 1, names: s0.unikernels.map((u) => u.name), changed: [], policies: [] }))
+    const record = Buffer.from(concatPieces(journalRecord({ version: 1, names: s0.unikernels.map((u) => u.name), changed: [], policies: [] })))
     const two = Buffer.concat([header, record, record])
     const parse = (b: Uint8Array) => Either.getOrThrow(parseJournal(b))
     expect(parse(two)).toMatchObject({ torn: false, records: [{ version: 1 }, { version: 1 }] })

@@ -7,6 +7,9 @@ import { randomBytes } from "node:crypto"
 import { closeSync, fchmodSync, fdatasync, fsync, openSync, renameSync, rmSync, unlinkSync, write } from "node:fs"
 import { basename, dirname, join } from "node:path"
 import { promisify } from "node:util"
+import type { Pieces } from "../../wire/pieces.js"
+
+export type { Pieces }
 
 const fsyncAsync = promisify(fsync)
 const fdatasyncAsync = promisify(fdatasync)
@@ -30,12 +33,6 @@ export interface AtomicWriteOptions {
    * written in one piece, a 400 MB state kept every small fsync waiting for seconds.
    */
   readonly syncEvery?: number
-}
-
-/** Content produced piece by piece, of a known total length (see `encodeStatePieces`). */
-export interface Pieces {
-  readonly length: number
-  readonly pieces: () => Iterable<Uint8Array>
 }
 
 const writeAll = async (fd: number, data: Uint8Array | Pieces, syncEvery: number | undefined): Promise<void> => {
@@ -109,7 +106,7 @@ export const unlinkIfPresent = (path: string): void => {
  * Appends `data` to `path` (created if missing) and fdatasyncs it: on disk when this resolves.
  * A failure may leave part of `data` at the end of the file.
  */
-export const appendDurably = async (path: string, data: Uint8Array, mode: number): Promise<void> => {
+export const appendDurably = async (path: string, data: Uint8Array | Pieces, mode: number): Promise<void> => {
   const fd = openSync(path, "a", mode)
   try {
     await writeAll(fd, data, undefined)
