@@ -17,7 +17,7 @@ import { crc32 } from "node:zlib"
 import { Either } from "effect"
 import type { NamedConfig, PersistedState } from "../domain/wire.js"
 import { decodeStateJournalSync, encodeStateJournalSync, type StateJournal, WireError } from "./index.js"
-import { type Pieces, piecesOf } from "./pieces.js"
+import { concatPieces, type Pieces, piecesOf } from "./pieces.js"
 
 export const STATE_JOURNAL_SUFFIX = ".journal"
 
@@ -34,15 +34,20 @@ export const journalHeader = (): Uint8Array => {
 }
 
 /**
- * One journal record as appended, in three pieces (length and its checksum, the DER, the DER's
- * checksum): the DER, an image's size for a create, is written as the encoder left it, not
- * copied into one buffer.
+ * One journal record as appended: length and its checksum, the DER, the DER's checksum. A large
+ * DER (an image, for a create) is its own piece, written as the encoder left it instead of
+ * copied; a small one is copied into one piece, as each piece costs the daemon a write through
+ * libuv's thread pool, and a destroy waits for them.
  */
 export const journalRecord = (journal: StateJournal): Pieces => {
   const der = encodeStateJournalSync(journal)
   if (Either.isLeft(der)) throw new WireError({ message: `journal record: ${der.left.message}` })
-  return piecesOf(...recordParts(der.right))
+  const parts = piecesOf(...recordParts(der.right))
+  return der.right.length > COPY_AT_MOST ? parts : piecesOf(concatPieces(parts))
 }
+
+/** The largest DER copied into a record's single piece. */
+const COPY_AT_MOST = 64 * 1024
 
 const recordParts = (der: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] => {
   const head = new Uint8Array(8)
@@ -56,8 +61,8 @@ const recordParts = (der: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] => {
 
 /** A new journal file holding `journal` as its first record. */
 export const journalStartingWith = (journal: StateJournal): Pieces => {
-  const record = journalRecord(journal)
-  return piecesOf(journalHeader(), ...record.pieces())
+  const file = piecesOf(journalHeader(), ...journalRecord(journal).pieces())
+  return file.length > COPY_AT_MOST ? file : piecesOf(concatPieces(file))
 }
 
 const allZero = (bytes: Uint8Array): boolean => bytes.every((b) => b === 0)
