@@ -25,6 +25,7 @@ import {
   sequenceOf,
   Writer
 } from "../der/index.js"
+import type { Pieces } from "../pieces.js"
 import { NameCodec, Policy } from "./common.js"
 import { Config, ConfigV0, ConfigV1, ConfigV2, ConfigV3, ConfigV4 } from "./config.js"
 
@@ -110,7 +111,7 @@ const derHeader = (tag: number, contentLength: number): Uint8Array => {
  * Each unikernel entry is encoded twice, once for its length and once when its piece is
  * produced; small ones come from `encodedOnce`'s cache the second time.
  */
-export const statePieces = (state: PersistedState): { readonly length: number; readonly pieces: () => Iterable<Uint8Array> } => {
+export const statePieces = (state: PersistedState): Pieces => {
   const { unikernels, policies } = normalise(state)
   let entries = 0
   for (const u of unikernels) entries += encodeAll(StateEntry, u, u.config.image.length + 1024).length
