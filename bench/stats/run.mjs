@@ -6,15 +6,18 @@
 // K ticks have been received; the figure is that CPU time / K / N. It includes everything the
 // daemon does meanwhile (timers, the vmmd reconnect attempts): an upper bound.
 // Target: < 50 us per unikernel per tick (the OCaml albatross-stats: 183 us).
-// The first WARMUP ticks (default 10) are not measured: until then the JIT is still compiling
-// the sampling path on V8's worker threads. A stand-in albatrossd answers on vmmd.sock so the
-// daemon runs linked, as in production.
+// The first ticks are not measured: until then the JIT is still compiling the sampling path on
+// V8's worker threads. How long that takes depends on the samples taken, not on the ticks: 10
+// ticks warm 1,000 unikernels up, but with 200 V8's workers were still compiling after 10 (3-4 ms
+// of CPU per tick on them, gone after 40). So the warm-up is WARMUP_SAMPLES samples (default
+// 10,000: 10 ticks for 1,000 unikernels, 50 for 200), at least 10 ticks; WARMUP=n fixes the ticks.
+// A stand-in albatrossd answers on vmmd.sock so the daemon runs linked, as in production.
 // With interfaces, each unikernel has its own tap by default (TAPS=netns, needs root and
 // iproute2): the daemon runs in a network namespace of its own holding N taps, all up and
 // attached (bench/stats/attach-taps.pl stands in for the tenders), so /proc/net/dev lists N
 // interfaces as on a real host. TAPS=lo registers the loopback interface for every unikernel
 // instead (the earlier setup: one interface, not a tap).
-// Knobs (environment): DIST=dir (another build), TAPS=netns|lo, SIZES=200,1000 TICKS=10 INTERVAL=0.5 WARMUP=10; THREADS=1 prints the CPU
+// Knobs (environment): DIST=dir (another build), TAPS=netns|lo, SIZES=200,1000 TICKS=10 INTERVAL=0.5 WARMUP_SAMPLES=10000 (or WARMUP=ticks); THREADS=1 prints the CPU
 // per thread; DAEMON_NODE_FLAGS passes node flags to the daemon (default: those of its #! line); PROF=dir writes its CPU profile;
 // DEBUG=1 shows its log; DAEMON_STDOUT=file keeps its stdout.
 import { spawn, spawnSync } from "node:child_process"
@@ -34,6 +37,10 @@ const { Name } = await import(path.join(dist, "domain/name.js"))
 const TICKS = Number(process.env.TICKS ?? 10)
 const INTERVAL = Number(process.env.INTERVAL ?? 0.5)
 const SIZES = (process.env.SIZES ?? "200,1000").split(",").map(Number)
+
+/** Warm-up ticks for n unikernels: WARMUP if set, else enough ticks for WARMUP_SAMPLES samples (at least 10). */
+const warmupTicks = (n) =>
+  process.env.WARMUP !== undefined ? Number(process.env.WARMUP) : Math.max(10, Math.ceil(Number(process.env.WARMUP_SAMPLES ?? 10000) / n))
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
@@ -168,7 +175,7 @@ const runCase = async (n, withTap) => {
       while (received >= (marks.length + 1) * n) marks.push({ cpu: cpuNs(daemon.pid), at: process.hrtime.bigint(), threads: process.env.THREADS ? threadsNs(daemon.pid) : undefined })
     })
     sub.write(frame({ header: { version: 5, sequence: 0n, name: Name.root }, payload: { _tag: "Command", command: { _tag: "StatsSubscribe" } } }))
-    const warmup = Number(process.env.WARMUP ?? 10)
+    const warmup = warmupTicks(n)
     const deadline = Date.now() + (warmup + TICKS + 5) * INTERVAL * 1000 + 30_000
     while (marks.length < warmup + TICKS + 1 && Date.now() < deadline) await sleep(20)
     sub.destroy()
@@ -193,7 +200,7 @@ const runCase = async (n, withTap) => {
   }
 }
 
-console.log(`albatross-stats sampling tick: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}, ${TICKS} ticks of ${INTERVAL} s after ${process.env.WARMUP ?? 10} warm-up ticks, interfaces: ${TAPS === "netns" ? "one tap each (own netns)" : "lo for all"}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`)
+console.log(`albatross-stats sampling tick: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}, ${TICKS} ticks of ${INTERVAL} s after ${SIZES.map((n) => `${warmupTicks(n)} (${n})`).join(" / ")} warm-up ticks, interfaces: ${TAPS === "netns" ? "one tap each (own netns)" : "lo for all"}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`)
 console.log("| registered processes | interfaces each | CPU per tick (ms) | CPU per unikernel per tick (us) | daemon RSS (MB) |")
 console.log("|---:|---:|---:|---:|---:|")
 let worst = 0
