@@ -137,6 +137,12 @@ const startDaemon = async () => {
   while (!fs.existsSync(path.join(tmpdir, "util", "vmmd.sock"))) await sleep(5)
   return t0
 }
+/** CPU seconds the daemon has used so far (all its threads: user + system time, /proc/<pid>/stat). */
+const daemonCpuSeconds = () => {
+  const fields = fs.readFileSync(`/proc/${daemon.pid}/stat`, "utf8").split(") ")[1].split(" ")
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+}
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100
 const stopDaemon = async () => {
   const exited = new Promise((r) => daemon.once("exit", r))
   daemon.kill("SIGTERM")
@@ -213,6 +219,9 @@ try {
   await sleep(SETTLE_MS)
   report(`daemon RSS, 200 running, after ${SETTLE_MS / 1000} s idle`, `${rss().rss.toFixed(1)} MB (its perl helpers: PSS ${helperPss().toFixed(1)} MB)`)
   const stateSize200 = fs.statSync(path.join(dbdir, "state")).size
+  // the daemon's whole CPU time for the run so far (2 x ITER create/destroy pairs, 200 creates,
+  // ITER infos): steadier than the latencies on a shared machine, so the figure for A/B runs
+  report("daemon CPU time, start to here", `${daemonCpuSeconds().toFixed(2)} s`)
   await stopDaemon()
   let t0 = await startDaemon()
   while ((await running()) < 200) await sleep(10)

@@ -10,8 +10,8 @@
 import { Data, Effect, Either, ParseResult, Schema } from "effect"
 import type { CertExtension as CertExtensionT, PersistedState, Wire as WireT } from "../domain/wire.js"
 import { CertExtension, PersistedState as PersistedStateSchema, Wire as WireSchema } from "../domain/wire.js"
-import { type Codec, decodeAll, encodeAll, Fault } from "./der/index.js"
-import { State, StateJournal, statePieces } from "./grammar/state.js"
+import { type Codec, decodeAll, encodeAll, encodePieces, Fault } from "./der/index.js"
+import { KEEP_ABOVE, State, StateJournal, statePieces } from "./grammar/state.js"
 import type { Pieces } from "./pieces.js"
 import { CertExtension as CertExtensionCodec, Wire as WireCodec } from "./grammar/wire.js"
 
@@ -80,15 +80,16 @@ export const encodeStatePieces = (state: PersistedState): Pieces => {
 }
 export const decodeStateJournalSync: (bytes: Uint8Array) => Either.Either<StateJournal, WireError> = decodeWith(StateJournal)
 /**
- * A journal record's DER. It usually holds one image (the unikernel just created): the writer
- * starts with room for the changed images, instead of doubling its way up to them, copying what
- * it holds at each step.
+ * A journal record's DER, as pieces: it usually holds one image (the unikernel just created),
+ * which stays a piece of its own (the daemon's array, not a copy), see `statePieces`.
  */
-export const encodeStateJournalSync = (journal: StateJournal): Either.Either<Uint8Array, WireError> => {
-  let images = 0
-  for (const u of journal.changed) images += u.config.image.length
-  const start = 16 * 1024 + images + journal.changed.length * 1024 + journal.names.length * 64 + journal.policies.length * 256
-  return encodeWith(StateJournal, start)(journal)
+export const encodeStateJournalPieces = (journal: StateJournal): Either.Either<Array<Uint8Array>, WireError> => {
+  const start = 16 * 1024 + journal.changed.length * 1024 + journal.names.length * 64 + journal.policies.length * 256
+  try {
+    return Either.right(encodePieces(StateJournal, journal, KEEP_ABOVE, start))
+  } catch (e) {
+    return Either.left(toWireError(e))
+  }
 }
 
 export const decodeWire = (bytes: Uint8Array): Effect.Effect<WireT, WireError> => Effect.suspend(() => decodeWireSync(bytes))

@@ -16,8 +16,8 @@
 import { crc32 } from "node:zlib"
 import { Either } from "effect"
 import type { NamedConfig, PersistedState } from "../domain/wire.js"
-import { decodeStateJournalSync, encodeStateJournalSync, type StateJournal, WireError } from "./index.js"
-import { concatPieces, type Pieces, piecesOf } from "./pieces.js"
+import { decodeStateJournalSync, encodeStateJournalPieces, type StateJournal, WireError } from "./index.js"
+import { coalesced, type Pieces, piecesOf } from "./pieces.js"
 
 export const STATE_JOURNAL_SUFFIX = ".journal"
 
@@ -34,36 +34,39 @@ export const journalHeader = (): Uint8Array => {
 }
 
 /**
- * One journal record as appended: length and its checksum, the DER, the DER's checksum. A large
- * DER (an image, for a create) is its own piece, written as the encoder left it instead of
- * copied; a small one is copied into one piece, as each piece costs the daemon a write through
- * libuv's thread pool, and a destroy waits for them.
+ * One journal record as appended: length and its checksum, the DER, the DER's checksum. An image
+ * in the DER (a create's) is its own piece, the daemon's array, never copied; the small bytes
+ * around it are joined into few pieces, as each piece costs the daemon a write through libuv's
+ * thread pool, and a create or destroy waits for them. A record without a large image is one piece.
  */
 export const journalRecord = (journal: StateJournal): Pieces => {
-  const der = encodeStateJournalSync(journal)
+  const der = encodeStateJournalPieces(journal)
   if (Either.isLeft(der)) throw new WireError({ message: `journal record: ${der.left.message}` })
-  const parts = piecesOf(...recordParts(der.right))
-  return der.right.length > COPY_AT_MOST ? parts : piecesOf(concatPieces(parts))
-}
-
-/** The largest DER copied into a record's single piece. */
-const COPY_AT_MOST = 64 * 1024
-
-const recordParts = (der: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] => {
+  let length = 0
+  let checksum = 0
+  for (const part of der.right) {
+    length += part.length
+    checksum = crc32(part, checksum)
+  }
   const head = new Uint8Array(8)
   const view = new DataView(head.buffer)
-  view.setUint32(0, der.length, false)
+  view.setUint32(0, length, false)
   view.setUint32(4, crc32(head.subarray(0, 4)), false)
   const tail = new Uint8Array(4)
-  new DataView(tail.buffer).setUint32(0, crc32(der), false)
-  return [head, der, tail]
+  new DataView(tail.buffer).setUint32(0, checksum, false)
+  return joinedSmall([head, ...der.right, tail])
+}
+
+/** Small parts of a record joined up to this many bytes (a record that small is one piece). */
+const JOIN_UP_TO = 64 * 1024
+
+const joinedSmall = (parts: ReadonlyArray<Uint8Array>): Pieces => {
+  const joined = [...coalesced(parts, JOIN_UP_TO)]
+  return piecesOf(...joined)
 }
 
 /** A new journal file holding `journal` as its first record. */
-export const journalStartingWith = (journal: StateJournal): Pieces => {
-  const file = piecesOf(journalHeader(), ...journalRecord(journal).pieces())
-  return file.length > COPY_AT_MOST ? file : piecesOf(concatPieces(file))
-}
+export const journalStartingWith = (journal: StateJournal): Pieces => joinedSmall([journalHeader(), ...journalRecord(journal).pieces()])
 
 const allZero = (bytes: Uint8Array): boolean => bytes.every((b) => b === 0)
 

@@ -120,6 +120,11 @@ describe("Schemas from bytes", () => {
   })
 })
 
+const stateVectors = () =>
+  (JSON.parse(readFileSync(vectorFile("vectors.json"), "utf8")) as ReadonlyArray<{ kind: string; direction: string; hex: string }>).filter(
+    (v) => v.kind === "state" && v.direction === "roundtrip"
+  )
+
 describe("encodeStatePieces", () => {
   const join = (p: { readonly length: number; readonly pieces: () => Iterable<Uint8Array> }): Uint8Array => {
     const parts = [...p.pieces()]
@@ -138,5 +143,20 @@ describe("encodeStatePieces", () => {
     for (const s of [...states, { ...withImages, unikernels: sized.reverse() }]) {
       expect(hex(join(encodeStatePieces(s)))).toBe(hex(Either.getOrThrow(encodeStateSync(s))))
     }
+  })
+  it("writes every image over 64 KiB as a piece of its own, the configuration's array, and joins the bytes between them", () => {
+    const base = Either.getOrThrow(decodeStateSync(bytes(stateVectors()[0]!.hex)))
+    const template = stateVectors()
+      .map((v) => Either.getOrThrow(decodeStateSync(bytes(v.hex))))
+      .find((s) => s.unikernels.length >= 1)!.unikernels[0]!
+    const images = [70_000, 100, 200_000, 300].map((n, i) => new Uint8Array(n).fill(i + 1))
+    const unikernels = images.map((image, i) => ({ name: Name.of([], `u${i}`), config: { ...template.config, image } }))
+    const pieces = [...encodeStatePieces({ unikernels, policies: base.policies }).pieces()]
+    const large = pieces.filter((p) => p.length > 64 * 1024)
+    expect(large).toEqual([images[0], images[2]])
+    expect(large[0]).toBe(images[0])
+    expect(large[1]).toBe(images[2])
+    // before, between and after the two images: one piece each
+    expect(pieces).toHaveLength(5)
   })
 })

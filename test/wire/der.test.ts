@@ -1,4 +1,5 @@
 /** The DER layer on its own: lengths, integers, strings, times, SET OF order, strictness. */
+import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import {
   bigInt,
@@ -7,6 +8,7 @@ import {
   decodeAll,
   encodeAll,
   encodedOnce,
+  encodePieces,
   explicit,
   Fault,
   formatGeneralizedTime,
@@ -23,7 +25,8 @@ import {
   sequenceOf,
   setOf,
   utf8,
-  utf8Raw
+  utf8Raw,
+  Writer
 } from "../../src/wire/der/index.js"
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex")
@@ -293,5 +296,61 @@ describe("encodedOnce", () => {
     expect(enc(once, big)).toBe(enc(Item, big))
     expect(counter.encodes).toBe(2)
     expect(dec(once, enc(Item, big))).toEqual(big)
+  })
+})
+
+describe("Writer with kept pieces", () => {
+  type Blob = { readonly tag: number; readonly data: Uint8Array; readonly note: string }
+  const Blob = sequence({ tag: int, data: octetString, note: utf8 })
+  const Blobs = sequenceOf(Blob)
+  const blob = fc.record({
+    tag: fc.integer({ min: -1000, max: 1000 }),
+    data: fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.integer({ min: 0, max: 300 }).map((n) => new Uint8Array(n).fill(n & 0xff))),
+    note: fc.string({ maxLength: 20 })
+  })
+
+  it("writes the same bytes as a plain writer, whatever the threshold and the starting capacity", () => {
+    fc.assert(
+      fc.property(fc.array(blob, { maxLength: 12 }), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 1, max: 64 }), (values, keepAbove, capacity) => {
+        const plain = encodeAll(Blobs, values)
+        const parts = encodePieces(Blobs, values, keepAbove, capacity)
+        expect(hex(Buffer.concat(parts))).toBe(hex(plain))
+        // every byte string over the threshold is one of the parts, the value's own array
+        for (const v of values) if (v.data.length > keepAbove) expect(parts).toContain(v.data)
+        // and the writer's result is the same bytes again
+        const w = new Writer(capacity, { keepAbove })
+        Blobs.encode(w, values)
+        expect(w.length).toBe(plain.length)
+        expect(hex(w.result())).toBe(hex(plain))
+      })
+    )
+  })
+  it("does not copy a kept byte string", () => {
+    const image = new Uint8Array(100_000).fill(7)
+    const parts = encodePieces(Blob, { tag: 1, data: image, note: "n" }, 64 * 1024)
+    expect(parts).toHaveLength(3)
+    expect(parts[1]).toBe(image)
+  })
+  it("front: the element written last, unless a piece was kept within it", () => {
+    const w = new Writer(16, { keepAbove: 4 })
+    utf8.encode(w, "abc")
+    expect(hex(w.front(5)!)).toBe(hex(encodeAll(utf8, "abc")))
+    octetString.encode(w, new Uint8Array(10))
+    expect(w.front(12)).toBeUndefined()
+    expect(hex(w.front(2)!)).toBe("040a")
+  })
+  it("encodedOnce caches nothing that spans a kept piece, and still writes the right bytes", () => {
+    let encodes = 0
+    const counted: Codec<Blob> = { tags: Blob.tags, decode: (r) => Blob.decode(r), encode: (w, v) => (encodes++, Blob.encode(w, v)) }
+    const once = encodedOnce(counted, 1024)
+    const v: Blob = { tag: 5, data: new Uint8Array(200).fill(1), note: "x" }
+    const plain = hex(encodeAll(Blob, v))
+    expect(hex(Buffer.concat(encodePieces(once, v, 100)))).toBe(plain)
+    expect(hex(Buffer.concat(encodePieces(once, v, 100)))).toBe(plain)
+    expect(encodes).toBe(2)
+    // written without kept pieces it is cached, and the cached bytes serve a writer that keeps pieces
+    expect(hex(encodeAll(once, v))).toBe(plain)
+    expect(hex(Buffer.concat(encodePieces(once, v, 100)))).toBe(plain)
+    expect(encodes).toBe(3)
   })
 })

@@ -48,7 +48,10 @@ export const encodedOnce = <A extends object>(codec: Codec<A>, maxBytes: number)
       codec.encode(w, value)
       const n = w.length - start
       // the writer fills from the end: the element just written starts its result
-      if (n <= maxBytes) cache.set(value, w.result().slice(0, n))
+      if (n <= maxBytes) {
+        const written = w.front(n)
+        if (written !== undefined) cache.set(value, written.slice())
+      }
     }
   }
 }
@@ -315,4 +318,14 @@ export const encodeAll = <A>(codec: Codec<A>, value: A, initialCapacity = 1024):
   const w = new Writer(initialCapacity)
   codec.encode(w, value)
   return w.result()
+}
+
+/**
+ * The encoding as pieces, in order: byte strings longer than `keepAbove` are pieces of their own
+ * (the value's own arrays, not copies), the bytes between them are views of the writer's buffer.
+ */
+export const encodePieces = <A>(codec: Codec<A>, value: A, keepAbove: number, initialCapacity = 1024): Array<Uint8Array> => {
+  const w = new Writer(initialCapacity, { keepAbove })
+  codec.encode(w, value)
+  return w.pieces()
 }

@@ -14,6 +14,7 @@ import {
   type Codec,
   encodeAll,
   encodedOnce,
+  encodePieces,
   explicit,
   fail,
   int,
@@ -25,7 +26,7 @@ import {
   sequenceOf,
   Writer
 } from "../der/index.js"
-import type { Pieces } from "../pieces.js"
+import { coalesced, type Pieces } from "../pieces.js"
 import { NameCodec, Policy } from "./common.js"
 import { Config, ConfigV0, ConfigV1, ConfigV2, ConfigV3, ConfigV4 } from "./config.js"
 
@@ -104,17 +105,24 @@ const derHeader = (tag: number, contentLength: number): Uint8Array => {
   return w.result()
 }
 
+/** Byte strings (images) longer than this stay pieces of their own in `statePieces` and journal records. */
+export const KEEP_ABOVE = 64 * 1024
+
 /**
- * The encoding of `State` (variant [6]) as a sequence of pieces, produced one at a time: the
- * same bytes as `State`'s encoder, without ever holding all of them (a state with real images
- * is hundreds of MB, and a single buffer for it doubled the daemon's memory while it wrote).
- * Each unikernel entry is encoded twice, once for its length and once when its piece is
- * produced; small ones come from `encodedOnce`'s cache the second time.
+ * The encoding of `State` (variant [6]) as a sequence of pieces: the same bytes as `State`'s
+ * encoder, without ever holding all of them in one buffer (a state with real images is hundreds
+ * of MB, and a single buffer for it doubled the daemon's memory while it wrote). Each entry is
+ * encoded once; its image is a piece of its own, the daemon's own array, never copied. The small
+ * bytes between images are joined into pieces of at most about 128 KiB (one write each).
  */
 export const statePieces = (state: PersistedState): Pieces => {
   const { unikernels, policies } = normalise(state)
   let entries = 0
-  for (const u of unikernels) entries += encodeAll(StateEntry, u, u.config.image.length + 1024).length
+  const encoded = unikernels.map((u) => {
+    const parts = encodePieces(StateEntry, u, KEEP_ABOVE, 2048)
+    for (const p of parts) entries += p.length
+    return parts
+  })
   const policyBytes = encodeAll(Policies, policies, 1024)
   const unikernelsHeader = derHeader(0x30, entries)
   const inner = unikernelsHeader.length + entries + policyBytes.length
@@ -122,13 +130,17 @@ export const statePieces = (state: PersistedState): Pieces => {
   const outerHeader = derHeader(0xa6, innerHeader.length + inner)
   return {
     length: outerHeader.length + innerHeader.length + inner,
-    pieces: function* () {
-      yield outerHeader
-      yield innerHeader
-      yield unikernelsHeader
-      for (const u of unikernels) yield encodeAll(StateEntry, u, u.config.image.length + 1024)
-      yield policyBytes
-    }
+    pieces: () =>
+      coalesced(
+        (function* () {
+          yield outerHeader
+          yield innerHeader
+          yield unikernelsHeader
+          for (const parts of encoded) yield* parts
+          yield policyBytes
+        })(),
+        KEEP_ABOVE
+      )
   }
 }
 
