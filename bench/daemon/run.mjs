@@ -7,7 +7,8 @@
 // restore time of a 200- and a 1,000-unikernel state file (daemon start until all run).
 // Knobs (environment): ITER=50 BIG=1000 SETTLE_MS=10000 (idle time before the settled RSS) DEBUG=1, SERIES=1 (every create and destroy latency, in order), DIST=<an absolute path to a dist/ directory> to compare builds,
 // IMAGE_KIB=<n> pads the image with n KiB of random bytes, RUNDIR_PARENT=<dir> for the runtime directory (default /dev/shm, a tmpfs; see below),
-// DAEMON_NODE_FLAGS="..." node options for the daemon (default: those of its #! line).
+// DAEMON_NODE_FLAGS="..." node options for the daemon (default: those of its #! line), DAEMON_STDOUT=<file> appends the daemon's
+// stdout to a file (for --trace-gc and the like).
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
@@ -129,7 +130,7 @@ const startDaemon = async () => {
   // old file and the first request find nobody listening (ECONNREFUSED)
   fs.rmSync(path.join(tmpdir, "util", "vmmd.sock"), { force: true })
   const t0 = Date.now()
-  daemon = spawn(process.execPath, [...nodeFlags, path.join(dist, "bin/albatrossd.js"), "--tmpdir", tmpdir, "--dbdir", dbdir, "--verbosity=error"], { stdio: ["ignore", "ignore", "pipe"] })
+  daemon = spawn(process.execPath, [...nodeFlags, path.join(dist, "bin/albatrossd.js"), "--tmpdir", tmpdir, "--dbdir", dbdir, "--verbosity=error"], { stdio: ["ignore", process.env.DAEMON_STDOUT ? fs.openSync(process.env.DAEMON_STDOUT, "a") : "ignore", "pipe"] })
   daemon.stderr.on("data", (c) => {
     log += c
     if (process.env.DEBUG) process.stderr.write(c)
