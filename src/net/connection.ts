@@ -77,7 +77,14 @@ export const fromDuplex = (
     // request pays for its reads, and the race forked two fibers per read (BENCHMARKS.md,
     // albatrossd).
     const frames: Array<Uint8Array | null> = []
-    let terminal: ConnectionError | undefined
+    // why the connection ended; its ConnectionError is made only when a reader asks (an Error
+    // captures a stack trace, and most connections end with nobody reading: after the reply)
+    let terminal: { readonly reason: ConnectionErrorReason; readonly message: string } | undefined
+    let terminalError: ConnectionError | undefined
+    const endItem = (): Item => {
+      terminalError ??= new ConnectionError(terminal!)
+      return { _tag: "end", error: terminalError }
+    }
     let waiting: ((item: Item) => void) | undefined
     let open = true
     let paused = false
@@ -91,8 +98,8 @@ export const fromDuplex = (
     }
     const finish = (reason: ConnectionErrorReason, message: string) => {
       if (terminal !== undefined) return
-      terminal = new ConnectionError({ reason, message })
-      if (frames.length === 0) deliver({ _tag: "end", error: terminal })
+      terminal = { reason, message }
+      if (frames.length === 0 && waiting !== undefined) deliver(endItem())
     }
 
     socket.on("data", (chunk: Buffer) => {
@@ -127,7 +134,7 @@ export const fromDuplex = (
           }
           return Effect.succeed<Item>({ _tag: "frame", frame })
         }
-        if (terminal !== undefined) return Effect.succeed<Item>({ _tag: "end", error: terminal })
+        if (terminal !== undefined) return Effect.succeed<Item>(endItem())
         return Effect.async<Item>((resume) => {
           let timer: ReturnType<typeof setTimeout> | undefined
           const reader = (item: Item) => {
