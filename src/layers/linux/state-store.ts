@@ -130,8 +130,8 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
   const compactJournalAbove = options.compactJournalAbove ?? COMPACT_JOURNAL_ABOVE
   const compactAfterIdleMs = options.compactAfterIdleMs ?? COMPACT_AFTER_IDLE_MS
 
-  /** Small states in one buffer; large ones piece by piece, never all in memory a second time. */
-  // (the pieces encode while they are written: their WireError comes from the write, see asStateError)
+  /** Small states in one buffer; large ones piece by piece, their images never copied (statePieces). */
+  // (called inside the write's async function: a WireError becomes its rejection, see asStateError)
   const encode = (state: PersistedState): Uint8Array | Pieces => {
     if (estimatedSize(state) > PIECES_ABOVE) return encodeStatePieces(state)
     const bytes = encodeStateSync(state)
