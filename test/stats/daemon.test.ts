@@ -29,14 +29,22 @@ const setup = (options: { gatherBhyve?: boolean; interval?: number; interfacesIn
   const processes = makeTestProcesses()
   const interfaces = makeTestInterfaces({ inPlace: options.interfacesInPlace ?? false })
   const vmms = makeTestVmms()
-  const layer = Layer.mergeAll(processes.layer, interfaces.layer, vmms.layer, Logger.minimumLogLevel(LogLevel.Error))
+  /** The daemon's warnings and errors, as "LEVEL message". */
+  const logs: Array<string> = []
+  const captured = Logger.replace(
+    Logger.defaultLogger,
+    Logger.make(({ logLevel, message }) => {
+      logs.push(`${logLevel.label} ${Array.isArray(message) ? message.join(" ") : String(message)}`)
+    })
+  )
+  const layer = Layer.mergeAll(processes.layer, interfaces.layer, vmms.layer, captured, Logger.minimumLogLevel(LogLevel.Warning))
   const start = startStatsDaemon({
     tmpdir: dir,
     interval: Duration.millis(options.interval ?? 100),
     gatherBhyve: options.gatherBhyve ?? false,
     systemdSocketActivation: false
   }).pipe(Effect.provide(layer))
-  return { dir, processes, interfaces, vmms, start }
+  return { dir, processes, interfaces, vmms, start, logs }
 }
 
 const run = <A>(effect: Effect.Effect<A, unknown, import("effect").Scope.Scope>) =>
@@ -175,6 +183,8 @@ describe("sampling", () => {
           if (w.ifdata.length === 2) w = statsOf(yield* next(sub))
           expect(w.ifdata).toEqual([{ ...ifDataOf("tap0", 5), bridge: "net0" }])
           expect(w.rusage).toEqual(sampleOf(100).rusage)
+          // (the test source's error text repeats the reason)
+          expect(t.logs).toContain("WARN failed to get ifdata for tap1: failed to get ifdata for tap1")
         })
       ))
 
@@ -223,6 +233,8 @@ describe("sampling", () => {
         const root = yield* subscribe(t.dir, ":")
         // a:one is now subscribed, found gone and dropped; nothing was sent for it
         yield* eventually(() => registry.size().registrations === 0)
+        for (const [pid, n] of [[999, "b:gone-before"], [200, "b:two"], [100, "a:one"]] as const)
+          expect(t.logs).toContain(`ERROR failed to get rusage for ${pid} (${n}): no such process ${pid}; dropping it`)
         expect(t.processes.openWatches()).toBe(0)
         const silent = yield* Effect.either(next(root, 300))
         expect(Either.isLeft(silent)).toBe(true)
