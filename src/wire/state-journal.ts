@@ -37,7 +37,8 @@ export const journalHeader = (): Uint8Array => {
  * One journal record as appended: length and its checksum, the DER, the DER's checksum. An image
  * in the DER (a create's) is its own piece, the daemon's array, never copied; the small bytes
  * around it are joined into few pieces, as each piece costs the daemon a write through libuv's
- * thread pool, and a create or destroy waits for them. A record without a large image is one piece.
+ * thread pool, and a create or destroy waits for them. A record without an image over 64 KiB is
+ * one piece up to 64 KiB.
  */
 export const journalRecord = (journal: StateJournal): Pieces => {
   const der = encodeStateJournalPieces(journal)
