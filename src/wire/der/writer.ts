@@ -9,6 +9,7 @@
  * images is hundreds of MB of byte strings that the daemon already holds; copying each into an
  * encoder's buffer to write it out is what kept the garbage collector busy.
  */
+import { concatPieces } from "../pieces.js"
 import { fail } from "./fault.js"
 
 const utf8Encoder = new TextEncoder()
@@ -114,15 +115,8 @@ export class Writer {
 
   /** The encoding: a view of the written part of the buffer (one copy when pieces were kept). */
   result(): Uint8Array {
-    const first = this.buf.subarray(this.pos, this.end)
-    if (this.kept.length === 0) return first
-    const out = new Uint8Array(this.length)
-    let at = 0
-    for (const part of this.pieces()) {
-      out.set(part, at)
-      at += part.length
-    }
-    return out
+    if (this.kept.length === 0) return this.buf.subarray(this.pos, this.end)
+    return concatPieces({ length: this.length, pieces: () => this.pieces() })
   }
 
   /** The encoding as pieces in order: the buffer's part (if any), then the kept pieces. */
