@@ -9,7 +9,7 @@ import { Effect, Either } from "effect"
 import { Name } from "../../domain/name.js"
 import type { IfData, Stats, VmmStat } from "../../domain/stats.js"
 import type { StatsTap } from "../../domain/command.js"
-import { InterfaceStats, type InterfaceWatch } from "../../services/interface-stats.js"
+import { InterfaceStats, InterfaceStatsError, type InterfaceWatch } from "../../services/interface-stats.js"
 import { ProcessStats, ProcessStatsError, type ProcessWatch } from "../../services/process-stats.js"
 import { VmmStats, type VmmHandle } from "../../services/vmm-stats.js"
 import { encodeWireSync } from "../../wire/index.js"
@@ -214,9 +214,13 @@ export const makeRegistry = (options: { readonly gatherBhyve: boolean }) =>
             onSuccess: (v) => Effect.succeed(v)
           })
 
+    /** The warning for an interface that could not be read: the source's error says which and why. */
+    const ifdataFailure = (nic: Nic, e: unknown): string =>
+      e instanceof InterfaceStatsError ? e.message : `failed to get ifdata for ${nic.watch.tap}: ${String(e)}`
+
     const sampleNic = (nic: Nic, out: Array<IfData>): Effect.Effect<void> =>
       Effect.matchEffect(nic.watch.sample, {
-        onFailure: (e) => Effect.logWarning(`failed to get ifdata for ${nic.watch.tap}: ${e.message}`),
+        onFailure: (e) => Effect.logWarning(ifdataFailure(nic, e)),
         onSuccess: (d) => {
           out.push({ ...d, bridge: nic.netif })
           return Effect.void
@@ -250,7 +254,7 @@ export const makeRegistry = (options: { readonly gatherBhyve: boolean }) =>
         try {
           out.push(nic.watch.sampleNow!(nic.netif))
         } catch (e) {
-          warnings.push(`failed to get ifdata for ${nic.watch.tap}: ${e instanceof Error ? e.message : String(e)}`)
+          warnings.push(ifdataFailure(nic, e))
         }
       }
       return out

@@ -166,7 +166,7 @@ export const makeLinuxInterfaceWatch = (sysRoot: string, tap: string, netDev: Ne
     }
   }
   const sampleNow = (bridge: string): IfData => {
-    if (opened.length === 0) throw new InterfaceStatsError({ tap, message: "watch closed" })
+    if (opened.length === 0) throw new InterfaceStatsError({ tap, message: `failed to get ifdata for ${tap}: watch closed` })
     try {
       const devFlags = number(flags)
       const op = operstateOf(KernelFile.buffer, operstate.readBytes())
