@@ -100,11 +100,14 @@ const estimatedSize = (state: PersistedState): number => {
 interface Written {
   readonly state: PersistedState
   readonly configs: ReadonlyMap<string, UnikernelConfig>
+  /** `estimatedSize(state)`, which paces the compaction at every append. */
+  readonly size: number
 }
 
 const written = (state: PersistedState): Written => ({
   state,
-  configs: new Map(state.unikernels.map((u) => [u.name.toString(), u.config]))
+  configs: new Map(state.unikernels.map((u) => [u.name.toString(), u.config])),
+  size: estimatedSize(state)
 })
 
 /** The journal of `state` against `base`; `undefined` when `base` is `state` in every entry. */
@@ -252,7 +255,7 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
   const compactSoon = (): void => {
     if (compaction !== undefined) return // it looks again when it is done
     cancelCompactionTimer()
-    if (journalBytes >= Math.max(compactJournalAbove, estimatedSize(base.state))) return startCompaction()
+    if (journalBytes >= Math.max(compactJournalAbove, base.size)) return startCompaction()
     compactionTimer = setTimeout(() => {
       compactionTimer = undefined
       startCompaction()
