@@ -104,10 +104,10 @@ interface Written {
   readonly size: number
 }
 
-const written = (state: PersistedState): Written => ({
+const written = (state: PersistedState, size: number = estimatedSize(state)): Written => ({
   state,
   configs: new Map(state.unikernels.map((u) => [u.name.toString(), u.config])),
-  size: estimatedSize(state)
+  size
 })
 
 /** The journal of `state` against `base`; `undefined` when `base` is `state` in every entry. */
@@ -135,8 +135,8 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
 
   /** Small states in one buffer; large ones piece by piece, their images never copied (statePieces). */
   // (called inside the write's async function: a WireError becomes its rejection, see asStateError)
-  const encode = (state: PersistedState): Uint8Array | Pieces => {
-    if (estimatedSize(state) > PIECES_ABOVE) return encodeStatePieces(state)
+  const encode = ({ state, size }: Written): Uint8Array | Pieces => {
+    if (size > PIECES_ABOVE) return encodeStatePieces(state)
     const bytes = encodeStateSync(state)
     if (Either.isLeft(bytes)) throw bytes.left
     return bytes.right
@@ -160,7 +160,7 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
    * fsync. A compaction (`background`) writes in synced pieces (see `syncEvery`), so that the
    * journal writes acknowledging creates and destroys meanwhile do not wait for its data.
    */
-  const writeFull = async (state: PersistedState, dropJournal: boolean, background = false): Promise<void> => {
+  const writeFull = async (state: Written, dropJournal: boolean, background = false): Promise<void> => {
     await writeFileAtomic(file, encode(state), {
       syncEvery: background ? COMPACTION_PIECE : undefined,
       // the reference writes it 0644 (readable by the dump tools of the client)
@@ -200,10 +200,12 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
 
   /** Makes `state` durable for a waiter: full write (small) or journal (large). */
   const persist = async (state: PersistedState): Promise<void> => {
-    if (estimatedSize(state) <= journalAbove) {
+    const size = estimatedSize(state)
+    if (size <= journalAbove) {
+      const full = written(state, size)
       await exclusively(async () => {
-        await writeFull(state, true)
-        base = written(state)
+        await writeFull(full, true)
+        base = full
       })
       acknowledged = state
       return
@@ -270,8 +272,9 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
         await exclusively(async () => {
           // a full write that acknowledged meanwhile may have made this one unneeded
           if (base.state === target) return
-          await writeFull(target, false, true)
-          base = written(target)
+          const full = written(target)
+          await writeFull(full, false, true)
+          base = full
         })
         // the journal is now written against the new `state` (or removed), by the writer below
         refreshJournal()
@@ -370,8 +373,8 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
   })
 
   /** At start, in journal mode: an empty journal, so that the first change is an append. */
-  const startJournal = (state: PersistedState): Effect.Effect<void, StateError> =>
-    estimatedSize(state) <= journalAbove ? Effect.void : Effect.asVoid(Effect.tryPromise({ try: () => writeJournalFor(state), catch: asStateError }))
+  const startJournal = ({ state, size }: Written): Effect.Effect<void, StateError> =>
+    size <= journalAbove ? Effect.void : Effect.asVoid(Effect.tryPromise({ try: () => writeJournalFor(state), catch: asStateError }))
 
   const flush: Effect.Effect<void, StateError> = Effect.gen(function* () {
     // no compaction later: this one writes the full state now if it is needed
@@ -392,12 +395,12 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
       })
       return
     }
-    const state = acknowledged
+    const full = written(acknowledged)
     yield* Effect.tryPromise({
       try: () =>
         exclusively(async () => {
-          await writeFull(state, true)
-          base = written(state)
+          await writeFull(full, true)
+          base = full
         }),
       catch: asStateError
     })
@@ -410,7 +413,7 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
       if (!journalOnDisk) {
         base = written(onDisk)
         acknowledged = onDisk
-        yield* startJournal(onDisk)
+        yield* startJournal(base)
         return onDisk
       }
       const records = yield* readJournal
@@ -418,10 +421,11 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
       for (const name of applied.missing) yield* Effect.logWarning(`state journal: ${name} is not in ${file}, left out`)
       yield* Effect.logInfo(`state journal ${journalFile} applied (${records.length} records)`)
       // from here on everyone reads a complete `state`
-      yield* Effect.tryPromise({ try: () => writeFull(applied.state, true), catch: asStateError })
-      base = written(applied.state)
+      const full = written(applied.state)
+      yield* Effect.tryPromise({ try: () => writeFull(full, true), catch: asStateError })
+      base = full
       acknowledged = applied.state
-      yield* startJournal(applied.state)
+      yield* startJournal(full)
       return applied.state
     }),
     dump: (state) =>
