@@ -8,7 +8,8 @@
 // Knobs (environment): ITER=50 BIG=1000 SETTLE_MS=10000 (idle time before the settled RSS) DEBUG=1, SERIES=1 (every create and destroy latency, in order), DIST=<an absolute path to a dist/ directory> to compare builds,
 // IMAGE_KIB=<n> pads the image with n KiB of random bytes, RUNDIR_PARENT=<dir> for the runtime directory (default /dev/shm, a tmpfs; see below),
 // DAEMON_NODE_FLAGS="..." node options for the daemon (default: those of its #! line), DAEMON_STDOUT=<file> appends the daemon's
-// stdout to a file (for --trace-gc and the like).
+// stdout to a file (for --trace-gc and the like), DAEMON_CMD=<an executable> runs another albatrossd instead of
+// ours (the OCaml one, for a comparison on the same machine: it gets the same arguments; node flags do not apply).
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
@@ -130,7 +131,8 @@ const startDaemon = async () => {
   // old file and the first request find nobody listening (ECONNREFUSED)
   fs.rmSync(path.join(tmpdir, "util", "vmmd.sock"), { force: true })
   const t0 = Date.now()
-  daemon = spawn(process.execPath, [...nodeFlags, path.join(dist, "bin/albatrossd.js"), "--tmpdir", tmpdir, "--dbdir", dbdir, "--verbosity=error"], { stdio: ["ignore", process.env.DAEMON_STDOUT ? fs.openSync(process.env.DAEMON_STDOUT, "a") : "ignore", "pipe"] })
+  const [program, ...programArgs] = process.env.DAEMON_CMD ? [process.env.DAEMON_CMD] : [process.execPath, ...nodeFlags, path.join(dist, "bin/albatrossd.js")]
+  daemon = spawn(program, [...programArgs, "--tmpdir", tmpdir, "--dbdir", dbdir, "--verbosity=error"], { stdio: ["ignore", process.env.DAEMON_STDOUT ? fs.openSync(process.env.DAEMON_STDOUT, "a") : "ignore", "pipe"] })
   daemon.stderr.on("data", (c) => {
     log += c
     if (process.env.DEBUG) process.stderr.write(c)

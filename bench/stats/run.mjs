@@ -19,7 +19,8 @@
 // instead (the earlier setup: one interface, not a tap).
 // Knobs (environment): DIST=dir (another build), TAPS=netns|lo, SIZES=200,1000 TICKS=10 INTERVAL=0.5 WARMUP_SAMPLES=10000 (or WARMUP=ticks); THREADS=1 prints the CPU
 // per thread; DAEMON_NODE_FLAGS passes node flags to the daemon (default: those of its #! line); PROF=dir writes its CPU profile;
-// DEBUG=1 shows its log; DAEMON_STDOUT=file keeps its stdout.
+// DEBUG=1 shows its log; DAEMON_STDOUT=file keeps its stdout; STATS_CMD=<an executable> runs another albatross-stats
+// instead of ours (the OCaml one, for a comparison on the same machine; it takes whole seconds: INTERVAL=1).
 import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
@@ -142,8 +143,11 @@ const runCase = async (n, withTap) => {
     c.on("error", () => {})
   })
   await new Promise((r) => vmmd.listen(path.join(dir, "util/vmmd.sock"), r))
-  const command = [...(netns?.prefix ?? []), process.execPath]
-  const daemon = spawn(command[0], [...command.slice(1), ...daemonNodeFlags(), ...(process.env.PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROF}`] : []), path.join(dist, "bin/albatross-stats.js"), "--tmpdir", dir, "--interval", String(INTERVAL), process.env.DEBUG ? "-v" : "-q"], {
+  const program = process.env.STATS_CMD
+    ? [process.env.STATS_CMD]
+    : [process.execPath, ...daemonNodeFlags(), ...(process.env.PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROF}`] : []), path.join(dist, "bin/albatross-stats.js")]
+  const command = [...(netns?.prefix ?? []), ...program]
+  const daemon = spawn(command[0], [...command.slice(1), "--tmpdir", dir, "--interval", String(INTERVAL), process.env.DEBUG ? "-v" : "-q"], {
     stdio: ["ignore", process.env.DAEMON_STDOUT ? fs.openSync(process.env.DAEMON_STDOUT, "w") : "ignore", process.env.DEBUG ? "inherit" : "ignore"]
   })
   const sock = path.join(dir, "util/stat.sock")
