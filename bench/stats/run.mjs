@@ -17,7 +17,7 @@
 // attached (bench/stats/attach-taps.pl stands in for the tenders), so /proc/net/dev lists N
 // interfaces as on a real host. TAPS=lo registers the loopback interface for every unikernel
 // instead (the earlier setup: one interface, not a tap).
-// Knobs (environment): DIST=dir (another build), TAPS=netns|lo, SIZES=200,1000 TICKS=10 INTERVAL=0.5 WARMUP_SAMPLES=10000 (or WARMUP=ticks); THREADS=1 prints the CPU
+// Knobs (environment): DIST=dir (another build), TAPS=netns|lo, SIZES=200,1000 INTERFACES=0,1 TICKS=10 INTERVAL=0.5 WARMUP_SAMPLES=10000 (or WARMUP=ticks); THREADS=1 prints the CPU
 // per thread; DAEMON_NODE_FLAGS passes node flags to the daemon (default: those of its #! line); PROF=dir writes its CPU profile;
 // DEBUG=1 shows its log; DAEMON_STDOUT=file keeps its stdout; STATS_CMD=<an executable> runs another albatross-stats
 // instead of ours (the OCaml one, for a comparison on the same machine; it takes whole seconds: INTERVAL=1).
@@ -38,6 +38,8 @@ const { Name } = await import(path.join(dist, "domain/name.js"))
 const TICKS = Number(process.env.TICKS ?? 10)
 const INTERVAL = Number(process.env.INTERVAL ?? 0.5)
 const SIZES = (process.env.SIZES ?? "200,1000").split(",").map(Number)
+/** Which cases: 0 = no interfaces, 1 = a tap each (INTERFACES=0 runs only the first). */
+const INTERFACES = (process.env.INTERFACES ?? "0,1").split(",").map((x) => x.trim() === "1")
 
 /** Warm-up ticks for n unikernels: WARMUP if set, else enough ticks for WARMUP_SAMPLES samples (at least 10). */
 const warmupTicks = (n) =>
@@ -207,7 +209,8 @@ const runCase = async (n, withTap) => {
 console.log(`albatross-stats sampling tick: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}, ${TICKS} ticks of ${INTERVAL} s after ${SIZES.map((n) => `${warmupTicks(n)} (${n})`).join(" / ")} warm-up ticks, interfaces: ${TAPS === "netns" ? "one tap each (own netns)" : "lo for all"}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`)
 console.log("| registered processes | interfaces each | CPU per tick (ms) | CPU per unikernel per tick (us) | daemon RSS (MB) |")
 console.log("|---:|---:|---:|---:|---:|")
-let worst = 0
+// the issue's case is registered processes without interfaces; with a tap each is reported apart
+const worst = { 0: 0, 1: 0 }
 // the node options the daemon runs with: those of its #! line (what an operator running the
 // installed program gets), or DAEMON_NODE_FLAGS
 function daemonNodeFlags() {
@@ -218,10 +221,11 @@ function daemonNodeFlags() {
 }
 
 for (const n of SIZES) {
-  for (const withTap of [false, true]) {
+  for (const withTap of INTERFACES) {
     const r = await runCase(n, withTap)
-    worst = Math.max(worst, r.perUkUs)
+    worst[withTap ? 1 : 0] = Math.max(worst[withTap ? 1 : 0], r.perUkUs)
     console.log(`| ${n} | ${withTap ? 1 : 0} | ${r.perTickMs.toFixed(2)} | ${r.perUkUs.toFixed(1)} | ${r.rss.toFixed(0)} |`)
   }
 }
-console.log(`target < 50 us per unikernel per tick: ${worst < 50 ? "met" : "NOT met"} (worst ${worst.toFixed(1)} us)`)
+const verdict = (us) => `${us < 50 ? "met" : "NOT met"} (worst ${us.toFixed(1)} us)`
+console.log(`target < 50 us per unikernel per tick: ${INTERFACES.map((t) => `${t ? "with a tap each" : "without interfaces"} ${verdict(worst[t ? 1 : 0])}`).join("; ")}`)
