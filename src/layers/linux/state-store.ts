@@ -160,8 +160,8 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
    * fsync. A compaction (`background`) writes in synced pieces (see `syncEvery`), so that the
    * journal writes acknowledging creates and destroys meanwhile do not wait for its data.
    */
-  const writeFull = async (state: Written, dropJournal: boolean, background = false): Promise<void> => {
-    await writeFileAtomic(file, encode(state), {
+  const writeFull = async (full: Written, dropJournal: boolean, background = false): Promise<void> => {
+    await writeFileAtomic(file, encode(full), {
       syncEvery: background ? COMPACTION_PIECE : undefined,
       // the reference writes it 0644 (readable by the dump tools of the client)
       mode: 0o644,
