@@ -5,7 +5,7 @@
 // Figures: create and destroy latency with 0 and with 200 unikernels running (client side,
 // p50/p99); info latency with 200 and 1,000 running; daemon RSS with 200 and 1,000 running;
 // restore time of a 200- and a 1,000-unikernel state file (daemon start until all run).
-// Knobs (environment): ITER=50 BIG=1000 SETTLE_MS=10000 (idle time before the settled RSS) DEBUG=1, SERIES=1 (every create and destroy latency, in order), DIST=<an absolute path to a dist/ directory> to compare builds,
+// Knobs (environment): ITER=50 BIG=1000 SETTLE_MS=10000 (idle time before the settled RSS) DEBUG=1, ONLY_ZERO=1 (stop after the create/destroy pairs with 0 running), SERIES=1 (every create and destroy latency, in order), DIST=<an absolute path to a dist/ directory> to compare builds,
 // IMAGE_KIB=<n> pads the image with n KiB of random bytes, RUNDIR_PARENT=<dir> for the runtime directory (default /dev/shm, a tmpfs; see below),
 // DAEMON_NODE_FLAGS="..." node options for the daemon (default: those of its #! line), DAEMON_STDOUT=<file> appends the daemon's
 // stdout to a file (for --trace-gc and the like), DAEMON_CMD=<an executable> runs another albatrossd instead of
@@ -141,9 +141,13 @@ const startDaemon = async () => {
   return t0
 }
 /** CPU seconds the daemon has used so far (all its threads: user + system time, /proc/<pid>/stat). */
-const daemonCpuSeconds = () => {
+const daemonCpu = () => {
   const fields = fs.readFileSync(`/proc/${daemon.pid}/stat`, "utf8").split(") ")[1].split(" ")
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+  return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS }
+}
+const daemonCpuSeconds = () => {
+  const { user, system } = daemonCpu()
+  return `${(user + system).toFixed(2)} s (user ${user.toFixed(2)} s, system ${system.toFixed(2)} s)`
 }
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100
 const stopDaemon = async () => {
@@ -210,6 +214,11 @@ try {
   const zero = await createDestroy()
   report("create, 0 running", fmt(zero.c))
   report("destroy, 0 running", fmt(zero.d))
+  if (process.env.ONLY_ZERO) {
+    report("daemon CPU time, start to here", daemonCpuSeconds())
+    await stopDaemon()
+    process.exit()
+  }
   await fill(0, 200)
   const two = await createDestroy()
   report("create, 200 running", fmt(two.c))
@@ -224,7 +233,7 @@ try {
   const stateSize200 = fs.statSync(path.join(dbdir, "state")).size
   // the daemon's whole CPU time for the run so far (2 x ITER create/destroy pairs, 200 creates,
   // ITER infos): steadier than the latencies on a shared machine, so the figure for A/B runs
-  report("daemon CPU time, start to here", `${daemonCpuSeconds().toFixed(2)} s`)
+  report("daemon CPU time, start to here", daemonCpuSeconds())
   await stopDaemon()
   let t0 = await startDaemon()
   while ((await running()) < 200) await sleep(10)

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { Effect, Either, Logger, Option } from "effect"
 import { describe, expect, it } from "vitest"
-import { makePosixStateStore } from "../../src/layers/linux/state-store.js"
+import { makePosixStateStore, RETIRED_BACKUP } from "../../src/layers/linux/state-store.js"
 import { applyJournal, journalStartingWith, journalHeader, journalRecord, parseJournal } from "../../src/wire/state-journal.js"
 import { concatPieces } from "../../src/wire/pieces.js"
 import { TestStateStore } from "../../src/layers/test/state-store.js"
@@ -28,6 +28,19 @@ const negative = vectors.filter((v) => v.kind === "state" && v.direction === "ne
 const hex = (h: string) => new Uint8Array(Buffer.from(h, "hex"))
 
 /** The daemon's store: the vectors' states are small, so every dump is a full write of `state`. */
+/**
+ * Makes the rotation of state.bak fail (also as root): a directory where state.bak is, and a
+ * non-empty one where the retired backup goes, so that neither can be moved.
+ */
+const breakRotation = (dbdir: string): void => {
+  mkdirSync(`${dbdir}/state.bak/x`, { recursive: true })
+  mkdirSync(`${dbdir}/${RETIRED_BACKUP}/x`, { recursive: true })
+}
+const repairRotation = (dbdir: string): void => {
+  rmSync(`${dbdir}/state.bak`, { recursive: true })
+  rmSync(`${dbdir}/${RETIRED_BACKUP}`, { recursive: true })
+}
+
 const fresh = () => {
   const dbdir = tempDir()
   return { dbdir, store: makePosixStateStore({ tmpdir: dbdir, dbdir }) }
@@ -80,6 +93,12 @@ describe("state dump (spec §4.8)", () => {
     expect(readFileSync(`${dbdir}/state.bak`).toString("hex")).toBe(a.hex)
     expect(statSync(`${dbdir}/state`).mode & 0o777).toBe(0o644)
     expect(readdirSync(dbdir).sort()).toEqual(["state", "state.bak"])
+    // the third write retires the first backup; it is removed in the background, gone after a flush
+    const c = roundtrip[3]!
+    await run(store.dump(Either.getOrThrow(decodeStateSync(hex(c.hex)))))
+    expect(readFileSync(`${dbdir}/state.bak`).toString("hex")).toBe(b.hex)
+    await run(store.flush)
+    expect(readdirSync(dbdir).sort()).toEqual(["state", "state.bak"])
   })
 
   it("every roundtrip vector dumps byte-exact", async () => {
@@ -107,13 +126,12 @@ describe("state dump (spec §4.8)", () => {
     const { dbdir, store } = fresh()
     await run(store.dump(EMPTY_STATE))
     const before = readFileSync(`${dbdir}/state`)
-    // a directory where state.bak goes makes the rotation fail (also as root)
-    mkdirSync(`${dbdir}/state.bak/x`, { recursive: true })
+    breakRotation(dbdir)
     expect((await runFailure(store.dump(Either.getOrThrow(decodeStateSync(hex(roundtrip[1]!.hex)))))).message).toMatch(
       /^while writing state: /
     )
     expect(readFileSync(`${dbdir}/state`)).toEqual(before)
-    expect(readdirSync(dbdir).sort()).toEqual(["state", "state.bak"])
+    expect(readdirSync(dbdir).sort()).toEqual([RETIRED_BACKUP, "state", "state.bak"])
   })
 
   it("copies state to state.started; a missing state is only logged", async () => {
@@ -155,7 +173,7 @@ describe("concurrent dumps", () => {
   it("a failed group write fails every waiter of that group", async () => {
     const { dbdir, store } = fresh()
     await run(store.dump(EMPTY_STATE))
-    mkdirSync(`${dbdir}/state.bak/x`, { recursive: true })
+    breakRotation(dbdir)
     const results = await run(
       Effect.all([store.dump(EMPTY_STATE), store.dump(EMPTY_STATE), store.dump(EMPTY_STATE)].map(Effect.either), {
         concurrency: "unbounded"
@@ -250,8 +268,8 @@ describe("state journal (states above the journal threshold)", () => {
     await run(store.dump(s0))
     await run(store.flush)
     expect(readdirSync(dbdir).sort()).toEqual(["state"])
-    // the compaction's rotation fails from here on (a directory where state.bak goes)
-    mkdirSync(`${dbdir}/state.bak/x`, { recursive: true })
+    // the compaction's rotation fails from here on
+    breakRotation(dbdir)
     const [a, b, c, d] = s0.unikernels
     const s1: PersistedState = { ...s0, unikernels: [a!, { name: b!.name, config: { ...b!.config, memory: 77 } }, c!] }
     await run(store.dump(s1))
@@ -264,7 +282,7 @@ describe("state journal (states above the journal threshold)", () => {
     expect(records.map((r) => r.names.map((n) => n.toString()))).toEqual([names(s1), names(s2)])
     expect(records.map((r) => r.changed.map((u) => u.name.toString()))).toEqual([[b!.name.toString()], [d!.name.toString()]])
     expect(readFileSync(`${dbdir}/state`).toString("hex")).toBe(stateHex(s0))
-    rmSync(`${dbdir}/state.bak`, { recursive: true })
+    repairRotation(dbdir)
     const restored = await run(makePosixStateStore({ tmpdir: dbdir, dbdir }, { journalAbove: 0 }).restore)
     expect(stateHex(restored)).toBe(stateHex(s2))
     expect(readFileSync(`${dbdir}/state`).toString("hex")).toBe(stateHex(s2))

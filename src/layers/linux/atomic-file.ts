@@ -4,7 +4,7 @@
  * reader sees the old or the new content, never a torn one.
  */
 import { randomBytes } from "node:crypto"
-import { closeSync, fchmodSync, fdatasync, fsync, openSync, renameSync, rmSync, unlinkSync, write } from "node:fs"
+import { closeSync, fchmodSync, fdatasync, fsync, openSync, renameSync, rmSync, unlinkSync, write, writeSync } from "node:fs"
 import { basename, dirname, join } from "node:path"
 import { promisify } from "node:util"
 import type { Pieces } from "../../wire/pieces.js"
@@ -15,8 +15,21 @@ const fsyncAsync = promisify(fsync)
 const fdatasyncAsync = promisify(fdatasync)
 const writeAsync = promisify(write)
 
-export const tempPathFor = (path: string): string =>
-  join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`)
+// Unique per process and write: the pid and a random word drawn once (a leftover of an earlier
+// process with the same pid, after a reboot, must not collide), then a counter. Drawing random
+// bytes per write cost more than the open itself.
+const processTag = `${process.pid}.${randomBytes(4).toString("hex")}`
+let tempCounter = 0
+
+export const tempPathFor = (path: string): string => join(dirname(path), `.${basename(path)}.${processTag}.${tempCounter++}.tmp`)
+
+/**
+ * Data up to this size is written on the event loop: copying it into the page cache takes
+ * microseconds, less than the event-loop turn a thread-pool write needs to report back (which,
+ * on a busy daemon, was most of a small state write's time). Larger data and paced writes go to
+ * the thread pool.
+ */
+export const SYNC_WRITE_MAX = 256 * 1024
 
 export interface AtomicWriteOptions {
   readonly mode: number
@@ -36,6 +49,10 @@ export interface AtomicWriteOptions {
 }
 
 const writeAll = async (fd: number, data: Uint8Array | Pieces, syncEvery: number | undefined): Promise<void> => {
+  if (data instanceof Uint8Array && data.byteLength <= SYNC_WRITE_MAX && syncEvery === undefined) {
+    for (let off = 0; off < data.byteLength; ) off += writeSync(fd, data, off, data.byteLength - off)
+    return
+  }
   let unsynced = 0
   for (const part of data instanceof Uint8Array ? [data] : data.pieces()) {
     for (let off = 0; off < part.byteLength; ) {
@@ -54,7 +71,7 @@ const writeAll = async (fd: number, data: Uint8Array | Pieces, syncEvery: number
 }
 
 /**
- * Only the data write and the fsyncs go to libuv's thread pool; open, chmod, close and rename
+ * Only the fsyncs and large data writes go to libuv's thread pool; open, chmod, close and rename
  * are synchronous (microseconds each). Why: each thread-pool step needs a free event-loop turn
  * to start the next, and a create runs this alongside the FIFO, console and spawn work, so the
  * eleven steps of an all-asynchronous write took longer than the write itself.
