@@ -1,6 +1,6 @@
 /** The perl spawn helper (src/layers/linux/spawn-helper.ts) beyond what the shared spawn tests cover. */
 import { execFileSync } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { afterEach, describe, expect, it } from "vitest"
 import type { ProcessExit } from "../../src/domain/process-exit.js"
 import { HelperUnavailable } from "../../src/layers/linux/mkfifo-helper.js"
@@ -36,6 +36,15 @@ const alive = (pid: number): boolean => {
   }
 }
 
+/** Waits until `pid` runs the program `comm` (an ignored signal stays ignored across exec). */
+const execed = async (pid: number, comm: string): Promise<void> => {
+  for (let i = 0; i < 500; i++) {
+    if (readFileSync(`/proc/${pid}/comm`, "latin1").trim() === comm) return
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  throw new Error(`${pid} did not exec ${comm} within 5 s`)
+}
+
 describe("spawn helper", () => {
   it("passes every argument byte for byte (empty, spaces, non-ASCII) and uses PATH", async () => {
     await requireTool("perl", "the spawn helper test")
@@ -52,6 +61,8 @@ describe("spawn helper", () => {
     const a = await helper.spawn(["sleep", "100"], fifo.path)
     const b = await helper.spawn(["sh", "-c", "trap '' TERM; exec sleep 100"], fifo.path)
     expect(a.pid).not.toBe(b.pid)
+    // the pid is announced at the fork: the trap is set once sh has run up to its exec of sleep
+    await execed(b.pid, "sleep")
     a.signal("SIGTERM")
     expect(await a.exit).toEqual({ _tag: "Signal", signal: 15 })
     a.signal("SIGKILL") // ended: nothing is sent anywhere
@@ -84,6 +95,21 @@ describe("spawn helper", () => {
     // the helper still works after refusals
     const p = await helper.spawn(["true"], fifo.path)
     expect(await p.exit).toEqual({ _tag: "Exit", code: 0 })
+    await fifo.done
+  })
+
+  it("an exec that fails after the executable check: told to onExecFailed, then exit code 127", async () => {
+    await requireTool("perl", "the spawn helper test")
+    const failures: Array<[ReadonlyArray<string>, number]> = []
+    const h = makeSpawnHelper("perl", undefined, (argv, errno) => failures.push([argv, errno]))
+    helpers.push(h)
+    const fifo = await fifoWithReader()
+    // an executable file whose interpreter does not exist: execve fails with ENOENT
+    const script = `${tempDir()}/tender`
+    writeFileSync(script, "#!/nonexistent/interpreter\n", { mode: 0o755 })
+    const p = await h.spawn([script, "--x"], fifo.path)
+    expect(await p.exit).toEqual({ _tag: "Exit", code: 127 })
+    expect(failures).toEqual([[[script, "--x"], 2]])
     await fifo.done
   })
 

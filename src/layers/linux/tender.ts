@@ -218,8 +218,10 @@ const layerFor = (os: "Linux" | "FreeBSD"): Layer.Layer<Tender, never, HostPaths
             `the spawn helper died: the exit status of ${pids.length} running tender(s) is lost; they are polled and reported as killed once gone`
           )
         )
+      const execFailed = (argv: ReadonlyArray<string>, errno: number) =>
+        Runtime.runFork(runtime)(Effect.logError(`cmd ${commandLine(argv)} exits: ${errnoNumberText(errno)} (after it was started: it ends with exit code 127)`))
       const helper = yield* Effect.acquireRelease(
-        Effect.sync(() => makeSpawnHelper("perl", orphaned)),
+        Effect.sync(() => makeSpawnHelper("perl", orphaned, execFailed)),
         (h) => Effect.sync(() => h.close())
       )
       return { ...makePosixTender(options), spawn: (argv, fifo) => spawnThroughHelper(helper, argv, fifo) } satisfies TenderService
