@@ -77,6 +77,8 @@ export const destroy = (d: Daemon, name: Name): Effect.Effect<Outcome> =>
         return Effect.fork(dumpState(d))
       })
     )
+    // the write goes first, up to its fsync: the tender's stop then runs alongside it
+    yield* Effect.yieldNow()
     yield* stopSupervision(d, key)
     yield* Fiber.join(dumping)
     return okString("destroyed unikernel")

@@ -345,9 +345,10 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
     writerIdle = new Promise((resolve) => {
       writerDone = resolve
     })
-    // after a yield: dumps arriving in the same turn join this write (group commit)
+    // at once, within the caller's turn, up to the write's first wait: an idle store does not
+    // delay a dump (dumps arriving meanwhile join the next write, see group commit above)
     runInBackground(
-      Effect.zipRight(Effect.yieldNow(), drain).pipe(
+      drain.pipe(
         // should the writer ever be interrupted, a later dump starts a new one and flush does not wait forever
         Effect.onInterrupt(() =>
           Effect.sync(() => {
