@@ -215,6 +215,7 @@ try {
   report("create, 0 running", fmt(zero.c))
   report("destroy, 0 running", fmt(zero.d))
   if (process.env.ONLY_ZERO) {
+    report("info, 0 running", fmt(await infos()))
     report("daemon CPU time, start to here", daemonCpuSeconds())
     await stopDaemon()
     process.exit()

@@ -8,23 +8,36 @@
  * Interrupting the fiber (destroy, restart, force-create, shutdown) runs its finalizer: SIGTERM,
  * wait for the exit, release.
  */
-import { Clock, Duration, Effect, Exit, FiberMap, Schedule } from "effect"
+import { Clock, Duration, Effect, Exit, Fiber, FiberMap, Schedule } from "effect"
 import type { ProcessExit } from "../../domain/process-exit.js"
 import { releaseUnikernel, spawnUnikernel } from "./create.js"
 import { type Daemon, dumpState, locked, nameKey, type Running, type Supervised } from "./daemon.js"
 import { decide, describeExit } from "./restart-decision.js"
 
-/** SIGTERM, wait for the exit; SIGKILL after `stopTimeout` (the reference waits forever). */
+/**
+ * SIGTERM, wait for the exit; SIGKILL after `stopTimeout` (the reference waits forever).
+ * The SIGKILL comes from a watchdog fiber rather than a timeout around the wait: the wait is the
+ * same either way (a SIGKILL'd tender still reports its exit), and one fork is cheaper than the
+ * two of a race, on the path of every destroy.
+ */
 const stop = (d: Daemon, r: Running): Effect.Effect<ProcessExit> =>
   Effect.gen(function* () {
     yield* r.process.terminate
-    // this runs in a finalizer (uninterruptible): the wait itself must stay interruptible, or the
-    // timeout could not cancel it
-    const exited = yield* Effect.timeout(Effect.interruptible(r.process.exit), d.options.stopTimeout).pipe(Effect.option)
-    if (exited._tag === "Some") return exited.value
-    yield* Effect.logWarning(`${r.name.display()} still runs ${Duration.format(d.options.stopTimeout)} after SIGTERM: sending SIGKILL`)
-    yield* r.process.kill
-    return yield* r.process.exit
+    // this runs in a finalizer (uninterruptible): the watchdog must be interruptible itself
+    const watchdog = yield* Effect.fork(
+      Effect.interruptible(
+        Effect.zipRight(
+          Effect.sleep(d.options.stopTimeout),
+          Effect.zipRight(
+            Effect.logWarning(`${r.name.display()} still runs ${Duration.format(d.options.stopTimeout)} after SIGTERM: sending SIGKILL`),
+            r.process.kill
+          )
+        )
+      )
+    )
+    const exit = yield* r.process.exit
+    yield* Fiber.interrupt(watchdog)
+    return exit
   })
 
 /** Wait for `r` to end; on interruption stop it first. Either way its resources are released. */
