@@ -1,18 +1,28 @@
 import { lstatSync, mkdirSync, writeFileSync } from "node:fs"
-import { describe, expect, it } from "vitest"
-import { makePosixFifo, mkfifoErrnoText } from "../../src/layers/linux/fifo.js"
+import { afterAll, describe, expect, it } from "vitest"
+import { makeHelperFifo, makePosixFifo, mkfifoErrnoText } from "../../src/layers/linux/fifo.js"
+import { makeMkfifoHelper } from "../../src/layers/linux/mkfifo-helper.js"
 import { nodeCommandRunner } from "../../src/layers/linux/command-runner.js"
 import { makeRecordingRunner } from "../../src/layers/test/command-runner.js"
 import { TestFifos } from "../../src/layers/test/fifo.js"
 import { requireTool, run, runFailure, tempDir } from "./support.js"
 
-describe("FIFO (spec §5.6)", () => {
+const helper = makeMkfifoHelper()
+afterAll(() => helper.close())
+// the utility (FreeBSD, and the fallback) and the perl helper (Linux) behave the same
+const implementations = [
+  { kind: "the mkfifo utility", make: () => makePosixFifo(nodeCommandRunner) },
+  { kind: "the perl helper", make: () => makeHelperFifo(helper, makePosixFifo(nodeCommandRunner)) }
+]
+
+describe.each(implementations)("FIFO (spec §5.6) with $kind", ({ make }) => {
   it("creates a FIFO with mode 0640 whatever the umask, and accepts an existing one", async () => {
     await requireTool("mkfifo", "the FIFO test")
+    await requireTool("perl", "the FIFO test")
     const dir = tempDir()
     mkdirSync(`${dir}/fifo`)
     const path = `${dir}/fifo/alice:web`
-    const fifo = makePosixFifo(nodeCommandRunner)
+    const fifo = make()
     const old = process.umask(0o077)
     try {
       await run(fifo.create(path))
@@ -30,14 +40,18 @@ describe("FIFO (spec §5.6)", () => {
 
   it("reports a non-FIFO in the way and errno texts", async () => {
     await requireTool("mkfifo", "the FIFO test")
+    await requireTool("perl", "the FIFO test")
     const dir = tempDir()
-    const fifo = makePosixFifo(nodeCommandRunner)
+    const fifo = make()
     writeFileSync(`${dir}/plain`, "x")
     expect((await runFailure(fifo.create(`${dir}/plain`))).message).toBe(`file ${dir}/plain exists and is not a fifo`)
     expect((await runFailure(fifo.create(`${dir}/missing/x`))).message).toBe(
       `file ${dir}/missing/x error in mkfifo: No such file or directory`
     )
   })
+})
+
+describe("FIFO (spec §5.6)", () => {
 
   it("runs `mkfifo -m 0640 <path>`", async () => {
     const rec = makeRecordingRunner()

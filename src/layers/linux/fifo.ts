@@ -8,11 +8,14 @@
  * The errno text is taken from the utility's message (`...: No such file or directory`).
  */
 import { rm, stat } from "node:fs/promises"
+import { constants as osConstants } from "node:os"
 import { Effect, Layer } from "effect"
 import { HelperUnavailable, makeMkfifoHelper, type MkfifoHelper, errnoNumberText } from "./mkfifo-helper.js"
 import { CommandRunner, type CommandRunnerService } from "../../services/command-runner.js"
 import { Fifo, FifoError, type FifoService } from "../../services/fifo.js"
 import { errnoText } from "./errno-text.js"
+
+const { EEXIST } = osConstants.errno
 
 export const FIFO_MODE = "0640"
 
@@ -57,9 +60,10 @@ export const makePosixFifo = (runner: CommandRunnerService): FifoService => ({
 
 /** With the perl helper; the utility when the helper is unavailable (no perl, or it died). */
 export const makeHelperFifo = (helper: MkfifoHelper, fallback: FifoService): FifoService => ({
+  // mkfifo(2) first, the existing file looked at only when it answers EEXIST: the usual create
+  // makes one round trip to the helper, without a stat in the thread pool before it
   create: (path) =>
     Effect.gen(function* () {
-      if (yield* existingFifo(path)) return
       const errno = yield* Effect.promise(() =>
         helper.mkfifo(path).catch((e: unknown) => {
           if (e instanceof HelperUnavailable) return undefined
@@ -67,6 +71,7 @@ export const makeHelperFifo = (helper: MkfifoHelper, fallback: FifoService): Fif
         })
       )
       if (errno === undefined) return yield* fallback.create(path)
+      if (errno === EEXIST && (yield* existingFifo(path))) return
       if (errno !== 0) return yield* new FifoError({ message: `file ${path} error in mkfifo: ${errnoNumberText(errno)}` })
     }),
   remove: fallback.remove
