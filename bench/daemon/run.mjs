@@ -7,7 +7,7 @@
 // restore time of a 200- and a 1,000-unikernel state file (daemon start until all run).
 // Knobs (environment): ITER=50 BIG=1000 SETTLE_MS=10000 (idle time before the settled RSS) DEBUG=1, ONLY_ZERO=1 (stop after the create/destroy pairs with 0 running), SERIES=1 (every create and destroy latency, in order), DIST=<an absolute path to a dist/ directory> to compare builds,
 // IMAGE_KIB=<n> pads the image with n KiB of random bytes, RUNDIR_PARENT=<dir> for the runtime directory (default /dev/shm, a tmpfs; see below),
-// DAEMON_NODE_FLAGS="..." node options for the daemon (default: those of its #! line), DAEMON_STDOUT=<file> appends the daemon's
+// DAEMON_NODE_FLAGS="..." node options for the daemon (default: those of its #! line; the environment assignments of that line apply either way), DAEMON_STDOUT=<file> appends the daemon's
 // stdout to a file (for --trace-gc and the like), DAEMON_CMD=<an executable> runs another albatrossd instead of
 // ours (the OCaml one, for a comparison on the same machine: it gets the same arguments; node flags do not apply).
 import { execFileSync, spawn, spawnSync } from "node:child_process"
@@ -115,14 +115,22 @@ const expectOk = ([payload, ms]) => {
 }
 
 let daemon
-// the node options the daemon runs with: by default those of its #! line (what an operator
-// who runs the installed program gets), or DAEMON_NODE_FLAGS
-const shebangFlags = () => {
+// the node options (and environment assignments) the daemon runs with: by default those of its
+// #! line (what an operator who runs the installed program gets), or DAEMON_NODE_FLAGS
+const shebang = () => {
   const first = fs.readFileSync(path.join(dist, "bin/albatrossd.js"), "utf8").split("\n", 1)[0]
-  const m = /^#!\/usr\/bin\/env -S node (.*)$/.exec(first)
-  return m ? m[1].split(" ").filter(Boolean) : []
+  const m = /^#!\/usr\/bin\/env -S (.*)$/.exec(first)
+  const words = m ? m[1].split(" ").filter(Boolean) : []
+  const env = {}
+  while (words.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])) {
+    const [k, ...v] = words.shift().split("=")
+    env[k] = v.join("=")
+  }
+  if (words[0] !== "node") return { env: {}, flags: [] }
+  return { env, flags: words.slice(1) }
 }
-const nodeFlags = process.env.DAEMON_NODE_FLAGS !== undefined ? process.env.DAEMON_NODE_FLAGS.split(" ").filter(Boolean) : shebangFlags()
+const nodeFlags = process.env.DAEMON_NODE_FLAGS !== undefined ? process.env.DAEMON_NODE_FLAGS.split(" ").filter(Boolean) : shebang().flags
+const daemonEnv = process.env.DAEMON_CMD ? process.env : { ...process.env, ...shebang().env }
 let log = ""
 const startDaemon = async () => {
   log = ""
@@ -132,7 +140,7 @@ const startDaemon = async () => {
   fs.rmSync(path.join(tmpdir, "util", "vmmd.sock"), { force: true })
   const t0 = Date.now()
   const [program, ...programArgs] = process.env.DAEMON_CMD ? [process.env.DAEMON_CMD] : [process.execPath, ...nodeFlags, path.join(dist, "bin/albatrossd.js")]
-  daemon = spawn(program, [...programArgs, "--tmpdir", tmpdir, "--dbdir", dbdir, "--verbosity=error"], { stdio: ["ignore", process.env.DAEMON_STDOUT ? fs.openSync(process.env.DAEMON_STDOUT, "a") : "ignore", "pipe"] })
+  daemon = spawn(program, [...programArgs, "--tmpdir", tmpdir, "--dbdir", dbdir, "--verbosity=error"], { env: daemonEnv, stdio: ["ignore", process.env.DAEMON_STDOUT ? fs.openSync(process.env.DAEMON_STDOUT, "a") : "ignore", "pipe"] })
   daemon.stderr.on("data", (c) => {
     log += c
     if (process.env.DEBUG) process.stderr.write(c)
