@@ -129,8 +129,9 @@ const shebang = () => {
   if (words[0] !== "node") return { env: {}, flags: [] }
   return { env, flags: words.slice(1) }
 }
-const nodeFlags = process.env.DAEMON_NODE_FLAGS !== undefined ? process.env.DAEMON_NODE_FLAGS.split(" ").filter(Boolean) : shebang().flags
-const daemonEnv = process.env.DAEMON_CMD ? process.env : { ...process.env, ...shebang().env }
+const hashBang = shebang()
+const nodeFlags = process.env.DAEMON_NODE_FLAGS !== undefined ? process.env.DAEMON_NODE_FLAGS.split(" ").filter(Boolean) : hashBang.flags
+const daemonEnv = process.env.DAEMON_CMD ? process.env : { ...process.env, ...hashBang.env }
 let log = ""
 const startDaemon = async () => {
   log = ""

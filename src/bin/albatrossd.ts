@@ -6,7 +6,7 @@
  * and more are always mapped on their own and unmapped when freed. By default glibc raises that
  * threshold each time such a block is freed, up to 32 MiB, so later ones come from the main heap
  * and stay resident once freed (the state encodings, about 150 KiB with 200 unikernels, are
- * such blocks). With it the RSS with 200 running was 72-77 MB in every run, without it 83-111 MB
+ * such blocks). With it the RSS with 200 running was 72-80 MB in every run, without it 83-111 MB
  * depending on the run (BENCHMARKS.md, albatrossd). Removed from the environment at start, so
  * the helpers and tenders do not inherit it.
  *
