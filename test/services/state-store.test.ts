@@ -27,7 +27,6 @@ const negative = vectors.filter((v) => v.kind === "state" && v.direction === "ne
 
 const hex = (h: string) => new Uint8Array(Buffer.from(h, "hex"))
 
-/** The daemon's store: the vectors' states are small, so every dump is a full write of `state`. */
 /**
  * Makes the rotation of state.bak fail (also as root): a directory where state.bak is, and a
  * non-empty one where the retired backup goes, so that neither can be moved.
@@ -41,6 +40,7 @@ const repairRotation = (dbdir: string): void => {
   rmSync(`${dbdir}/${RETIRED_BACKUP}`, { recursive: true })
 }
 
+/** The daemon's store: the vectors' states are small, so every dump is a full write of `state`. */
 const fresh = () => {
   const dbdir = tempDir()
   return { dbdir, store: makePosixStateStore({ tmpdir: dbdir, dbdir }) }

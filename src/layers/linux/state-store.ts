@@ -69,11 +69,14 @@ export const RETIRED_BACKUP = ".state.bak.old"
 
 const isNoEntry = (e: unknown): boolean => typeof e === "object" && e !== null && "code" in e && e.code === "ENOENT"
 
-const ignoringNoEntry = (f: () => void): void => {
+/** Runs `f`; false when it failed because a file was missing. */
+const ignoringNoEntry = (f: () => void): boolean => {
   try {
     f()
+    return true
   } catch (e) {
     if (!isNoEntry(e)) throw e
+    return false
   }
 }
 
@@ -179,6 +182,7 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
    * journal writes acknowledging creates and destroys meanwhile do not wait for its data.
    */
   const writeFull = async (full: Written, dropJournal: boolean, background = false): Promise<void> => {
+    let retired = false
     await writeFileAtomic(file, encode(full), {
       syncEvery: background ? COMPACTION_PIECE : undefined,
       // the reference writes it 0644 (readable by the dump tools of the client)
@@ -186,13 +190,13 @@ export const makePosixStateStore = (paths: HostPathsConfig, options: PosixStateS
       durable: true,
       // synchronous, as the rest of the write's metadata steps (see atomic-file.ts)
       beforeRename: async () => {
-        ignoringNoEntry(() => renameSync(`${file}.bak`, retiredBackup))
+        retired = ignoringNoEntry(() => renameSync(`${file}.bak`, retiredBackup))
         ignoringNoEntry(() => linkSync(file, `${file}.bak`))
       },
       afterRename: dropJournal ? removeJournalFile : undefined
     })
     // awaited only by flush: a later write's rename replaces whatever is left
-    retiring = unlink(retiredBackup).catch(() => undefined)
+    if (retired) retiring = unlink(retiredBackup).catch(() => undefined)
   }
   const removeJournalFile = (): void => {
     journalBytes = 0
